@@ -1,0 +1,57 @@
+package org.nemo.bridge.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The {@code bridge.*} settings (DESIGN §8). Defaults live in application.yaml, where each
+ * key has its comment; the values here only make the object usable in tests.
+ */
+@ConfigurationProperties("bridge")
+public record BridgeProperties(
+        @DefaultValue Mqtt mqtt,
+        @DefaultValue Outbox outbox,
+        @DefaultValue Nemo nemo,
+        Map<String, String> topics,
+        @DefaultValue Embedded embedded) {
+
+    public BridgeProperties {
+        topics = topics == null ? new LinkedHashMap<>() : topics;
+    }
+
+    public record Mqtt(
+            @DefaultValue("embedded") String brokerUrl,
+            String username,
+            String password,
+            @DefaultValue("nemo-mqtt-bridge") String clientId,
+            @DefaultValue("properties") String configSource,
+            String hmacKey,
+            @DefaultValue("nemo") String topicPrefix,
+            @DefaultValue("30") int keepAlive,
+            @DefaultValue("10s") Duration connectTimeout,
+            @DefaultValue("5s") Duration maxReconnectDelay,
+            @DefaultValue("10s") Duration publishTimeout,
+            @DefaultValue("262144") int maxPayloadBytes) {
+    }
+
+    public record Outbox(
+            @DefaultValue("500") int batchSize,
+            @DefaultValue("1s") Duration pollInterval,
+            @DefaultValue("7d") Duration retention,
+            @DefaultValue("5s") Duration listenCheckInterval) {
+    }
+
+    public record Nemo(
+            @DefaultValue("true") boolean triggers,
+            @DefaultValue("public") String schema) {
+    }
+
+    public record Embedded(
+            @DefaultValue("1883") int mqttPort,
+            @DefaultValue("0") int postgresPort) {
+    }
+}

@@ -1,0 +1,74 @@
+package org.nemo.bridge.outbound;
+
+import java.nio.charset.StandardCharsets;
+
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
+import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
+
+/**
+ * The Paho client behind the camel-paho-mqtt5 endpoint. Paho's blocking publish treats a
+ * PUBACK that carries an error reason code as success; this one reports it, so that a row is
+ * {@code published} only when the broker really accepted it. It also refuses, before sending,
+ * what the broker would refuse by closing the connection (invalid topic, too large).
+ */
+public class OutboundMqttClient extends MqttClient {
+
+    private volatile long maximumPacketSize = Long.MAX_VALUE;
+    private final int maxPayloadBytes;
+
+    public OutboundMqttClient(String brokerUrl, String clientId, long publishTimeoutMillis, int maxPayloadBytes)
+            throws MqttException {
+        super(brokerUrl, clientId, new MemoryPersistence());
+        this.maxPayloadBytes = maxPayloadBytes;
+        setTimeToWait(publishTimeoutMillis);
+    }
+
+    /** The broker's Maximum Packet Size from its CONNACK, when it sent one. */
+    void setMaximumPacketSize(Long size) {
+        this.maximumPacketSize = size == null || size <= 0 ? Long.MAX_VALUE : size;
+    }
+
+    @Override
+    public void publish(String topic, MqttMessage message) throws MqttException {
+        check(topic, message);
+        IMqttToken token = aClient.publish(topic, message, null, null);
+        token.waitForCompletion(getTimeToWait());
+        int[] reasonCodes = token.getReasonCodes();
+        if (reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
+            throw new PublishRejectedException("broker rejected the message on " + topic + " with reason code 0x"
+                    + Integer.toHexString(reasonCodes[0]) + " (" + ReasonCodes.describe(reasonCodes[0]) + ")");
+        }
+    }
+
+    /** Publishes without waiting: for the bridge status from Paho's callback thread. */
+    public void publishNoWait(String topic, MqttMessage message) throws MqttException {
+        aClient.publish(topic, message);
+    }
+
+    private void check(String topic, MqttMessage message) {
+        if (topic == null || topic.isEmpty()) {
+            throw new PublishRejectedException("no topic for the message");
+        }
+        try {
+            MqttTopicValidator.validate(topic, false, false);
+        } catch (IllegalArgumentException e) {
+            throw new PublishRejectedException("invalid topic '" + topic + "': " + e.getMessage());
+        }
+        int payloadBytes = message.getPayload().length;
+        if (payloadBytes > maxPayloadBytes) {
+            throw new PublishRejectedException("payload of " + payloadBytes + " bytes is over bridge.mqtt.max-payload-bytes ("
+                    + maxPayloadBytes + ")");
+        }
+        // topic + payload + headroom for the fixed header and properties
+        long packetBytes = topic.getBytes(StandardCharsets.UTF_8).length + payloadBytes + 512L;
+        if (packetBytes > maximumPacketSize) {
+            throw new PublishRejectedException("message of about " + packetBytes + " bytes is over the broker's maximum packet size ("
+                    + maximumPacketSize + ")");
+        }
+    }
+}

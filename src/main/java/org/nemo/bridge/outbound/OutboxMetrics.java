@@ -1,0 +1,73 @@
+package org.nemo.bridge.outbound;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.apache.camel.Exchange;
+
+/** The outbox as ops see it (DESIGN §9): pending, lag, dead, published by outcome, latency. */
+public class OutboxMetrics {
+
+    private final Counter published;
+    private final Counter dead;
+    private final Timer latency;
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong deadRows = new AtomicLong();
+    private final AtomicLong lagMillis = new AtomicLong();
+
+    public OutboxMetrics(MeterRegistry registry) {
+        published = Counter.builder("nemo.outbox.published").tag("outcome", "published")
+                .description("Outbox events acknowledged by the broker").register(registry);
+        dead = Counter.builder("nemo.outbox.published").tag("outcome", "dead")
+                .description("Outbox events the broker rejected or that could not be serialized").register(registry);
+        latency = Timer.builder("nemo.publish.latency").description("From the event's commit to the broker's PUBACK")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+        Gauge.builder("nemo.outbox.pending", pending, AtomicLong::get).description("Events waiting to be published").register(registry);
+        Gauge.builder("nemo.outbox.dead", deadRows, AtomicLong::get).description("Events kept as dead").register(registry);
+        Gauge.builder("nemo.outbox.lag", lagMillis, v -> v.get() / 1000.0).baseUnit("seconds")
+                .description("Age of the oldest pending event").register(registry);
+    }
+
+    /** After the last message of a row was acknowledged. */
+    public void published(Exchange exchange) {
+        published.increment();
+        Instant createdAt = exchange.getProperty("createdAt", Instant.class);
+        if (createdAt != null) {
+            latency.record(Duration.between(createdAt, Instant.now()));
+        }
+    }
+
+    public void dead() {
+        dead.increment();
+    }
+
+    /** From the periodic outbox census: {pending, dead, lag_ms}. */
+    public void census(Map<String, Object> row) {
+        pending.set(number(row.get("pending")));
+        deadRows.set(number(row.get("dead")));
+        lagMillis.set(number(row.get("lag_ms")));
+    }
+
+    public long pending() {
+        return pending.get();
+    }
+
+    public long deadRows() {
+        return deadRows.get();
+    }
+
+    public double lagSeconds() {
+        return lagMillis.get() / 1000.0;
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : 0;
+    }
+}

@@ -1,0 +1,186 @@
+package org.nemo.bridge.outbound;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+
+/**
+ * Turns outbox rows into MQTT messages (DESIGN §4): the event on its topic from the topic map,
+ * with {@code event_id} and {@code timestamp} added, and the retained state of each tool the
+ * event changed, kept within the size a display can hold.
+ */
+public class ToolMessages {
+
+    /** Times on the wire: +00:00, not Z, for older Python consumers. */
+    public static final DateTimeFormatter WIRE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxxx");
+
+    static final int STATE_MAX_BYTES = 200;
+
+    private final ObjectMapper json;
+    private final TopicMap topics;
+
+    public ToolMessages(ObjectMapper json, TopicMap topics) {
+        this.json = json;
+        this.topics = topics;
+    }
+
+    /** The messages of a fetched batch, in row order; a row's event comes before its states. */
+    public List<OutboundMessage> forRows(List<Map<String, Object>> rows) {
+        List<OutboundMessage> messages = new ArrayList<>(rows.size() * 2);
+        for (Map<String, Object> row : rows) {
+            forRow(row, messages);
+        }
+        return messages;
+    }
+
+    private void forRow(Map<String, Object> row, List<OutboundMessage> out) {
+        long id = ((Number) row.get("id")).longValue();
+        Instant createdAt = instant(row.get("created_at"));
+        String eventId = String.valueOf(row.get("event_id"));
+        String eventType = (String) row.get("event_type");
+        Integer toolId = row.get("tool_id") == null ? null : ((Number) row.get("tool_id")).intValue();
+        int first = out.size();
+        try {
+            JsonNode payload = json.readTree((String) row.get("payload"));
+            if (!(payload instanceof ObjectNode event)) {
+                out.add(OutboundMessage.unpublishable(id, createdAt, "payload is not a JSON object"));
+                return;
+            }
+            if (!event.has("event_id")) {
+                event.put("event_id", eventId);
+            }
+            if (!event.has("timestamp")) {
+                event.put("timestamp", WIRE_TIME.format(createdAt.atOffset(ZoneOffset.UTC)));
+            }
+            String topic = topics.eventTopic(eventType, toolId, (String) row.get("topic"));
+            byte[] bytes = json.writeValueAsBytes(event);
+            out.add(new OutboundMessage(id, topic, bytes, false, eventId, eventType, false, createdAt, null));
+            String states = (String) row.get("states");
+            if (states != null) {
+                for (JsonNode state : json.readTree(states)) {
+                    out.add(stateMessage(id, createdAt, state));
+                }
+            }
+            out.set(out.size() - 1, lastOfRow(out.get(out.size() - 1)));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            while (out.size() > first) {
+                out.remove(out.size() - 1);
+            }
+            out.add(OutboundMessage.unpublishable(id, createdAt, "cannot build the message: " + e.getMessage()));
+        }
+    }
+
+    private OutboundMessage stateMessage(long id, Instant createdAt, JsonNode state) throws JsonProcessingException {
+        int toolId = state.path("tool_id").asInt();
+        byte[] bytes = stateBytes(state);
+        return new OutboundMessage(id, topics.stateTopic(toolId), bytes, true,
+                state.path("event_id").asText(null), state.path("event_type").asText(null), false, createdAt, null);
+    }
+
+    /** {"tool_id","tool_name","in_use","operational","user","since","previous_user"} in at most 200 bytes. */
+    byte[] stateBytes(JsonNode state) throws JsonProcessingException {
+        String name = state.path("tool_name").asText("");
+        String user = textOrNull(state.get("user"));
+        String previous = textOrNull(state.get("previous_user"));
+        byte[] bytes = renderState(state, name, user, previous);
+        // shorten the tool name first, then the user names, a character at a time
+        while (bytes.length > STATE_MAX_BYTES && name.length() > 8) {
+            name = name.substring(0, name.length() - 1);
+            bytes = renderState(state, name.stripTrailing() + "…", user, previous);
+        }
+        while (bytes.length > STATE_MAX_BYTES && (longer(user) || longer(previous))) {
+            if (longer(previous) && (previous.length() >= (user == null ? 0 : user.length()))) {
+                previous = previous.substring(0, previous.length() - 1);
+            } else {
+                user = user.substring(0, user.length() - 1);
+            }
+            bytes = renderState(state, name, user, previous);
+        }
+        return bytes;
+    }
+
+    private static boolean longer(String s) {
+        return s != null && s.length() > 4;
+    }
+
+    private byte[] renderState(JsonNode state, String name, String user, String previous) throws JsonProcessingException {
+        ObjectNode node = json.createObjectNode();
+        node.put("tool_id", state.path("tool_id").asInt());
+        node.put("tool_name", name);
+        node.put("in_use", state.path("in_use").asBoolean());
+        node.put("operational", state.path("operational").asBoolean(true));
+        node.put("user", user);
+        node.put("since", textOrNull(state.get("since")));
+        node.put("previous_user", previous);
+        return json.writeValueAsBytes(node);
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node == null || node.isNull() ? null : node.asText();
+    }
+
+    private static OutboundMessage lastOfRow(OutboundMessage m) {
+        return new OutboundMessage(m.outboxId(), m.topic(), m.payload(), m.retained(), m.eventId(), m.eventType(),
+                true, m.createdAt(), m.problem());
+    }
+
+    /** Sets the paho-mqtt5 headers for one message: topic, QoS 1, retained, user properties. */
+    public void toMqtt(Exchange exchange) {
+        OutboundMessage message = exchange.getMessage().getBody(OutboundMessage.class);
+        exchange.setProperty("outboxId", message.outboxId());
+        exchange.setProperty("lastOfRow", message.lastOfRow());
+        exchange.setProperty("createdAt", message.createdAt());
+        if (message.problem() != null) {
+            throw new PublishRejectedException(message.problem());
+        }
+        MqttProperties properties = new MqttProperties();
+        properties.setContentType("application/json");
+        properties.setPayloadFormat(true);
+        List<UserProperty> userProperties = new ArrayList<>(2);
+        if (message.eventId() != null) {
+            userProperties.add(new UserProperty("event_id", message.eventId()));
+        }
+        if (message.eventType() != null) {
+            userProperties.add(new UserProperty("event_type", message.eventType()));
+        }
+        properties.setUserProperties(userProperties);
+        var out = exchange.getMessage();
+        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, message.topic());
+        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, 1);
+        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, message.retained());
+        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, properties);
+        out.setBody(message.payload());
+    }
+
+    static Instant instant(Object value) {
+        if (value instanceof Timestamp ts) {
+            return ts.toInstant();
+        }
+        if (value instanceof OffsetDateTime odt) {
+            return odt.toInstant();
+        }
+        if (value instanceof Instant i) {
+            return i;
+        }
+        return Instant.now();
+    }
+
+    static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

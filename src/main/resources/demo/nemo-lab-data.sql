@@ -1,0 +1,32 @@
+-- Demo lab: a few users and tools (one with a child tool), and a simulator step that
+-- enables or disables a random tool the way NEMO does.
+INSERT INTO "NEMO_user" (username, first_name, last_name) VALUES
+    ('ada', 'Ada', 'Lovelace'), ('grace', 'Grace', 'Hopper'),
+    ('marie', 'Marie', 'Curie'), ('rosalind', 'Rosalind', 'Franklin')
+ON CONFLICT (username) DO NOTHING;
+
+INSERT INTO "NEMO_tool" (name)
+SELECT n FROM unnest(ARRAY['Mask Aligner', 'E-beam Evaporator', 'Plasma Etcher', 'SEM', 'Wire Bonder']) n
+WHERE NOT EXISTS (SELECT 1 FROM "NEMO_tool");
+INSERT INTO "NEMO_tool" (name, parent_tool_id)
+SELECT 'SEM (EDS detector)', id FROM "NEMO_tool" WHERE name = 'SEM'
+  AND NOT EXISTS (SELECT 1 FROM "NEMO_tool" WHERE parent_tool_id IS NOT NULL);
+
+CREATE SCHEMA IF NOT EXISTS demo;
+-- One simulated lab action: free tools get enabled, tools in use get disabled.
+CREATE OR REPLACE FUNCTION demo.simulate_step() RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    u integer;
+BEGIN
+    SELECT id, name INTO t FROM "NEMO_tool" WHERE parent_tool_id IS NULL ORDER BY random() LIMIT 1;
+    IF EXISTS (SELECT 1 FROM "NEMO_usageevent" WHERE tool_id = t.id AND "end" IS NULL) THEN
+        UPDATE "NEMO_usageevent" SET "end" = now() WHERE tool_id = t.id AND "end" IS NULL;
+        RETURN 'disabled ' || t.name;
+    END IF;
+    SELECT id INTO u FROM "NEMO_user" ORDER BY random() LIMIT 1;
+    INSERT INTO "NEMO_usageevent" (user_id, operator_id, tool_id) VALUES (u, u, t.id);
+    RETURN 'enabled ' || t.name;
+END
+$$;

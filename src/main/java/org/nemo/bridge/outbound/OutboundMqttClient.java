@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -36,12 +37,35 @@ public class OutboundMqttClient extends MqttClient {
     @Override
     public void publish(String topic, MqttMessage message) throws MqttException {
         check(topic, message);
-        IMqttToken token = aClient.publish(topic, message, null, null);
+        IMqttToken token = publishWithinReceiveMaximum(topic, message);
         token.waitForCompletion(getTimeToWait());
         int[] reasonCodes = token.getReasonCodes();
         if (reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
             throw new PublishRejectedException("broker rejected the message on " + topic + " with reason code 0x"
                     + Integer.toHexString(reasonCodes[0]) + " (" + ReasonCodes.describe(reasonCodes[0]) + ")");
+        }
+    }
+
+    /**
+     * Paho completes a QoS 1 token on PUBACK a moment before it frees the in-flight slot, so
+     * the next publish can briefly see "too many publishes in progress" (32202) although
+     * none is outstanding. That is not an outage: give Paho a millisecond, a few times.
+     */
+    private IMqttToken publishWithinReceiveMaximum(String topic, MqttMessage message) throws MqttException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return aClient.publish(topic, message, null, null);
+            } catch (MqttException e) {
+                if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || attempt >= 50) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -18,8 +18,9 @@ public class OutboxDrainState implements Processor {
     /** The redelivery policy's onRedelivery hook: called before each retry. */
     @Override
     public void process(Exchange exchange) {
-        Exception e = exchange.getException();
-        String reason = e == null ? "unknown" : BrokerConnection.explain(e);
+        Exception e = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String reason = e == null ? "unknown error" : BrokerConnection.explain(e);
         if (pausedBy == null) {
             LOG.warn("Outbox drain paused: {}; events stay pending and are retried with back-off", reason);
         }

@@ -1,0 +1,124 @@
+package org.nemo.bridge.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private Mosquitto, what labs run, on its own port so a test may stop and restart it
+ * without touching anyone else's broker. Queues are lifted so a slow test subscriber loses
+ * nothing to the broker's limits.
+ */
+public class MosquittoBroker implements TestBroker {
+
+    private final int port;
+    private final Path config;
+    private Process process;
+
+    public static boolean available() {
+        return binary() != null;
+    }
+
+    private static String binary() {
+        for (String candidate : new String[] {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"}) {
+            if (new File(candidate).canExecute()) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    public MosquittoBroker() {
+        this("");
+    }
+
+    /** @param extraConfig more mosquitto.conf lines (listeners, TLS, limits) */
+    public MosquittoBroker(String extraConfig) {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+            config = Files.createTempFile("mosquitto", ".conf");
+            Files.writeString(config, """
+                    listener %d 127.0.0.1
+                    allow_anonymous true
+                    persistence false
+                    max_queued_messages 0
+                    max_inflight_messages 0
+                    log_dest stderr
+                    log_type error
+                    %s
+                    """.formatted(port, extraConfig));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start();
+    }
+
+    @Override
+    public String url() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            process = new ProcessBuilder(binary(), "-c", config.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                sleep(50);
+            }
+        }
+        throw new IllegalStateException("mosquitto did not listen on " + port);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try {
+            Files.deleteIfExists(config);
+        } catch (IOException ignored) {
+            // temp file
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package org.nemo.bridge.support;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import javax.sql.DataSource;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.jdbc.datasource.init.ScriptUtils;
+
+/**
+ * A real PostgreSQL for the tests, started once per JVM: each test class gets its own
+ * database in it, holding NEMO-shaped tables, so that no two Spring contexts drain the same
+ * outbox.
+ */
+public final class TestDatabase {
+
+    private static EmbeddedPostgres postgres;
+
+    private TestDatabase() {
+    }
+
+    private static synchronized EmbeddedPostgres server() {
+        if (postgres == null) {
+            try {
+                postgres = EmbeddedPostgres.builder().start();
+            } catch (IOException e) {
+                throw new IllegalStateException("embedded PostgreSQL did not start", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    postgres.close();
+                } catch (IOException ignored) {
+                    // JVM exit
+                }
+            }));
+        }
+        return postgres;
+    }
+
+    /** A fresh database with NEMO's tables (no data); returns its JDBC URL. */
+    public static String create(String name) {
+        EmbeddedPostgres server = server();
+        try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        String url = server.getJdbcUrl("postgres", name);
+        nemoTables(dataSource(url));
+        return url;
+    }
+
+    public static DataSource dataSource(String url) {
+        DriverManagerDataSource ds = new DriverManagerDataSource(url);
+        ds.setUsername("postgres");
+        return ds;
+    }
+
+    public static void nemoTables(DataSource dataSource) {
+        ResourceDatabasePopulator nemo = new ResourceDatabasePopulator(new ClassPathResource("demo/nemo-lab.sql"));
+        nemo.setSeparator(ScriptUtils.EOF_STATEMENT_SEPARATOR);
+        nemo.execute(dataSource);
+    }
+}

@@ -226,5 +226,10 @@ $$;
 
 -- The outcome is recorded where the service reads it and logs it in one line.
 INSERT INTO mqtt_bridge.bridge_status (instance_id, status, diagnostics)
-VALUES ('_schema', 'migrated', jsonb_build_object('nemo_triggers', mqtt_bridge.apply_nemo_triggers(${nemo_triggers})))
+VALUES ('_schema', 'migrated', jsonb_build_object('nemo_triggers',
+        CASE WHEN mqtt_bridge.nemo_triggers_wanted('${nemo_triggers}', '${plugin_queue}')
+             THEN mqtt_bridge.apply_nemo_triggers(true)
+             WHEN lower('${nemo_triggers}') = 'auto'
+             THEN mqtt_bridge.apply_nemo_triggers(false) || '; the plugin''s queue nemo_mqtt_mqtt_eventqueue is the source of NEMO events (bridge.nemo.triggers=auto)'
+             ELSE mqtt_bridge.apply_nemo_triggers(false) END))
 ON CONFLICT (instance_id) DO UPDATE SET diagnostics = EXCLUDED.diagnostics, last_heartbeat = now();

@@ -2,11 +2,18 @@ package org.nemo.bridge;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.nemo.bridge.config.DerivedSettings;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Bean;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class BridgeApplication {
+
+    @Bean
+    static DerivedSettings derivedSettings() {
+        return new DerivedSettings();
+    }
 
     public static void main(String[] args) {
         SpringApplication.run(BridgeApplication.class, args);

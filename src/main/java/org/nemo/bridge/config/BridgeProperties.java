@@ -46,7 +46,7 @@ public record BridgeProperties(
     }
 
     public record Nemo(
-            @DefaultValue("true") boolean triggers,
+            @DefaultValue("auto") String triggers,
             @DefaultValue("public") String schema) {
     }
 

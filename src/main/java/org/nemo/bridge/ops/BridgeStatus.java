@@ -42,8 +42,14 @@ public class BridgeStatus {
         return version;
     }
 
-    /** running when the broker and LISTEN are up, degraded otherwise (events still wait safely). */
+    /**
+     * running when the broker and LISTEN are up; idle when no broker is configured on purpose;
+     * degraded otherwise (events still wait safely).
+     */
     public String status() {
+        if (broker.isIdle()) {
+            return "idle";
+        }
         return broker.isConnected() && listener.isListening() ? "running" : "degraded";
     }
 
@@ -70,6 +76,7 @@ public class BridgeStatus {
         row.put("leader", "true");
         row.put("version", version);
         row.put("diagnostics", json.writeValueAsString(diagnostics()));
+        row.put("pluginStatus", broker.isConnected() ? "connected" : "disconnected");
         return row;
     }
 }

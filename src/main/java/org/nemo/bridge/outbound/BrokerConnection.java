@@ -3,6 +3,9 @@ package org.nemo.bridge.outbound;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +28,9 @@ import org.springframework.context.SmartLifecycle;
  * Keeps the publishing connection to the broker up: connects in the background with back-off
  * (a broker that is down at boot does not stop the service), lets Paho reconnect after a loss,
  * announces {@code online} on the retained bridge status topic and leaves {@code offline} as
- * its last will. Logs one line per change of state, never a stack trace per retry.
+ * its last will. Follows configuration reloads (the plugin's table): a changed broker is
+ * switched to between two publishes, nothing queued is lost. Logs one line per change of
+ * state, never a stack trace per retry. All connection work runs on one thread.
  */
 public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
@@ -33,8 +38,8 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     private static final long FIRST_RETRY_MILLIS = 500;
 
     private final OutboundMqttClient client;
-    private final BridgeProperties.Mqtt settings;
-    private final String brokerUrl;
+    private final BrokerSettings settings;
+    private final BridgeProperties.Mqtt mqtt;
     private final String statusTopic;
     private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "mqtt-connector");
@@ -44,13 +49,17 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     private volatile boolean running;
     private volatile boolean connected;
     private volatile String lastProblem;
+    private volatile BrokerTarget applied;
+    private volatile String lastReloadReason;
+    private volatile Instant lastReloadAt;
     private long retryMillis = FIRST_RETRY_MILLIS;
+    private long generation;
 
-    public BrokerConnection(OutboundMqttClient client, String brokerUrl, BridgeProperties.Mqtt settings) {
+    public BrokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties.Mqtt mqtt) {
         this.client = client;
-        this.brokerUrl = brokerUrl;
         this.settings = settings;
-        this.statusTopic = settings.topicPrefix() + "/bridge/status";
+        this.mqtt = mqtt;
+        this.statusTopic = mqtt.topicPrefix() + "/bridge/status";
         client.setCallback(this);
     }
 
@@ -58,8 +67,10 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return connected && client.isConnected();
     }
 
+    /** The broker in use, without secrets; "none" while no configuration is enabled. */
     public String brokerUrl() {
-        return brokerUrl;
+        BrokerTarget target = applied;
+        return target == null ? "none" : target.url();
     }
 
     /** Why the broker is not connected, in words, or null when it is. */
@@ -67,27 +78,55 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return isConnected() ? null : lastProblem;
     }
 
+    /** True when there is deliberately no broker (no enabled configuration): idle, not failing. */
+    public boolean isIdle() {
+        return running && applied == null;
+    }
+
+    /** The HMAC key for event payloads from the applied settings, or null. */
+    public String hmacKey() {
+        BrokerTarget target = applied;
+        return target == null ? null : target.hmacKey();
+    }
+
+    public BrokerTarget applied() {
+        return applied;
+    }
+
+    public String lastReloadReason() {
+        return lastReloadReason;
+    }
+
+    public Instant lastReloadAt() {
+        return lastReloadAt;
+    }
+
     @Override
     public void start() {
         running = true;
-        connector.execute(this::connect);
+        connector.execute(() -> apply("start"));
+    }
+
+    /** A configuration change may have happened (NOTIFY nemo_mqtt_reload, or the periodic check). */
+    public void reload(String reason) {
+        if (running) {
+            connector.execute(() -> {
+                Optional<BrokerTarget> next = currentSettings();
+                String nextFingerprint = next.map(BrokerTarget::fingerprint).orElse(null);
+                String appliedFingerprint = applied == null ? null : applied.fingerprint();
+                if (!Objects.equals(nextFingerprint, appliedFingerprint) || "notify".equals(reason)) {
+                    apply(reason);
+                }
+            });
+        }
     }
 
     @Override
     public void stop() {
         running = false;
         connector.shutdownNow();
-        try {
-            if (client.isConnected()) {
-                // a clean goodbye: the will is not sent, so say offline ourselves
-                client.publish(statusTopic, statusMessage("offline"));
-                client.disconnect(2000);
-            }
-            client.close(true);
-        } catch (MqttException | RuntimeException e) {
-            LOG.debug("MQTT disconnect: {}", e.toString());
-        }
-        LOG.info("MQTT broker disconnected {}", brokerUrl);
+        disconnect(true);
+        LOG.info("MQTT broker disconnected {}", brokerUrl());
     }
 
     @Override
@@ -101,52 +140,111 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return Integer.MIN_VALUE + 1000;
     }
 
-    MqttConnectionOptions options() {
-        MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setCleanStart(true);
-        options.setAutomaticReconnect(true);
-        options.setAutomaticReconnectDelay(1, (int) Math.max(1, settings.maxReconnectDelay().toSeconds()));
-        options.setKeepAliveInterval(settings.keepAlive());
-        options.setConnectionTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()));
-        if (settings.username() != null && !settings.username().isBlank()) {
-            options.setUserName(settings.username());
-            if (settings.password() != null) {
-                options.setPassword(settings.password().getBytes(StandardCharsets.UTF_8));
-            }
+    private Optional<BrokerTarget> currentSettings() {
+        try {
+            return settings.current();
+        } catch (RuntimeException e) {
+            LOG.warn("Broker settings could not be read: {}", e.getMessage());
+            return Optional.ofNullable(applied);
         }
-        options.setWill(statusTopic, statusMessage("offline"));
-        return options;
     }
 
-    private void connect() {
-        if (!running) {
+    /** Reads the settings and (re)connects when they differ from what is applied. */
+    private void apply(String reason) {
+        Optional<BrokerTarget> next = currentSettings();
+        BrokerTarget previous = applied;
+        boolean changed = !Objects.equals(next.orElse(null), previous);
+        if (!"start".equals(reason)) {
+            lastReloadReason = reason;
+            lastReloadAt = Instant.now();
+        }
+        if (!changed) {
+            return; // Paho's own reconnect, or the scheduled retry, is already on it
+        }
+        generation++;
+        if (previous != null && changed) {
+            LOG.info("MQTT configuration reload ({}): {} -> {}", reason, previous, next.map(Object::toString).orElse("none"));
+            disconnect(false);
+        }
+        applied = next.orElse(null);
+        if (applied == null) {
+            connected = false;
+            lastProblem = "no enabled MQTT configuration";
+            LOG.info("No enabled MQTT configuration; the bridge idles and events stay pending until one is enabled");
             return;
         }
+        retryMillis = FIRST_RETRY_MILLIS;
+        connect(generation);
+    }
+
+    private void connect(long attemptGeneration) {
+        if (!running || attemptGeneration != generation || applied == null) {
+            return;
+        }
+        BrokerTarget target = applied;
         try {
-            IMqttToken token = client.connectWithResult(options());
+            client.retarget(target.url());
+            IMqttToken token = client.connectWithResult(options(target));
             MqttProperties props = token.getResponseProperties();
             client.setMaximumPacketSize(props == null ? null : props.getMaximumPacketSize());
             retryMillis = FIRST_RETRY_MILLIS;
         } catch (MqttException | RuntimeException e) {
             String problem = explain(e);
             if (!problem.equals(lastProblem)) {
-                LOG.warn("MQTT broker {}: {}; retrying every {}s at most, events stay pending", brokerUrl, problem,
-                        settings.maxReconnectDelay().toSeconds());
+                LOG.warn("MQTT broker {}: {}; retrying every {}s at most, events stay pending", target.url(), problem,
+                        mqtt.maxReconnectDelay().toSeconds());
                 lastProblem = problem;
             }
             long delay = retryMillis;
-            retryMillis = Math.min(retryMillis * 2, settings.maxReconnectDelay().toMillis());
+            retryMillis = Math.min(retryMillis * 2, mqtt.maxReconnectDelay().toMillis());
             if (running) {
-                connector.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+                connector.schedule(() -> connect(attemptGeneration), delay, TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    private void disconnect(boolean sayOffline) {
+        connected = false;
+        try {
+            if (client.isConnected()) {
+                if (sayOffline) {
+                    // a clean goodbye: the will is not sent, so say offline ourselves
+                    client.publish(statusTopic, statusMessage("offline"));
+                }
+                client.disconnect(2000);
+            }
+        } catch (MqttException | RuntimeException e) {
+            LOG.debug("MQTT disconnect: {}", e.toString());
+            try {
+                client.disconnectForcibly(0, 1000, false);
+            } catch (MqttException ignored) {
+                // nothing more to do for a connection being dropped
+            }
+        }
+    }
+
+    MqttConnectionOptions options(BrokerTarget target) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        options.setAutomaticReconnect(true);
+        options.setAutomaticReconnectDelay(1, (int) Math.max(1, mqtt.maxReconnectDelay().toSeconds()));
+        options.setKeepAliveInterval(target.keepAlive());
+        options.setConnectionTimeout((int) Math.max(1, mqtt.connectTimeout().toSeconds()));
+        if (target.username() != null && !target.username().isBlank()) {
+            options.setUserName(target.username());
+            if (target.password() != null) {
+                options.setPassword(target.password().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        options.setWill(statusTopic, statusMessage("offline"));
+        return options;
     }
 
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
         connected = true;
         lastProblem = null;
-        LOG.info("MQTT broker connected {}", brokerUrl);
+        LOG.info("MQTT broker connected {}", serverURI);
         try {
             client.publishNoWait(statusTopic, statusMessage("online"));
         } catch (MqttException e) {
@@ -162,7 +260,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
                 : "disconnected by the broker (reason code " + response.getReturnCode() + ")";
         lastProblem = reason;
         if (running) {
-            LOG.warn("MQTT broker lost {}: {}; publishing paused, events stay pending", brokerUrl, reason);
+            LOG.warn("MQTT broker lost {}: {}; publishing paused, events stay pending", brokerUrl(), reason);
         }
     }
 
@@ -201,17 +299,17 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
                 return "TLS handshake failed (" + cause.getMessage() + "): check bridge.mqtt.tls.* and the broker's certificate";
             }
             if (cause instanceof UnknownHostException) {
-                return "unknown host " + cause.getMessage() + ": check bridge.mqtt.broker-url";
+                return "unknown host " + cause.getMessage() + ": check the broker address";
             }
             if (cause instanceof ConnectException) {
-                return "unreachable (" + cause.getMessage() + "): is the broker running at bridge.mqtt.broker-url?";
+                return "unreachable (" + cause.getMessage() + "): is the broker running at that address?";
             }
         }
-        if (e instanceof MqttException mqtt) {
-            int code = mqtt.getReasonCode();
+        if (e instanceof MqttException mqttException) {
+            int code = mqttException.getReasonCode();
             if (code == 0x86 || code == 0x87 || code == 4 || code == 5) {
                 return "refused the login (" + (code == 0x87 || code == 5 ? "not authorized" : "bad user name or password")
-                        + "): check bridge.mqtt.username and bridge.mqtt.password";
+                        + "): check the broker user name and password";
             }
             if (code >= 0x80 && code <= 0xFF) {
                 return "refused the connection: " + ReasonCodes.describe(code);

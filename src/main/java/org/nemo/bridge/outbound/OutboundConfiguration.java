@@ -11,6 +11,7 @@ import org.nemo.bridge.embedded.EmbeddedMqttBroker;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The beans the outbound routes name: the broker connection, the doorbell, the message builder. */
 @Configuration(proxyBeanMethods = false)
@@ -21,14 +22,28 @@ public class OutboundConfiguration {
     public OutboundMqttClient outboundMqttClient(BridgeProperties properties, ObjectProvider<EmbeddedMqttBroker> embedded,
                                                  InstanceId instance) throws MqttException {
         BridgeProperties.Mqtt mqtt = properties.mqtt();
-        return new OutboundMqttClient(brokerUrl(mqtt, embedded), mqtt.clientId() + "-pub-" + instance.shortId(),
+        String url = "database".equalsIgnoreCase(mqtt.configSource()) ? "tcp://127.0.0.1:1883" : brokerUrl(mqtt, embedded);
+        return new OutboundMqttClient(url, mqtt.clientId() + "-pub-" + instance.shortId(),
                 mqtt.publishTimeout().toMillis(), mqtt.maxPayloadBytes());
     }
 
+    /** application.yaml, or the plugin's configuration table with bridge.mqtt.config-source=database. */
     @Bean
-    public BrokerConnection brokerConnection(OutboundMqttClient client, BridgeProperties properties,
-                                             ObjectProvider<EmbeddedMqttBroker> embedded, MeterRegistry registry) {
-        BrokerConnection connection = new BrokerConnection(client, brokerUrl(properties.mqtt(), embedded), properties.mqtt());
+    public BrokerSettings brokerSettings(BridgeProperties properties, ObjectProvider<EmbeddedMqttBroker> embedded,
+                                         JdbcTemplate db) {
+        BridgeProperties.Mqtt mqtt = properties.mqtt();
+        return switch (mqtt.configSource().trim().toLowerCase()) {
+            case "properties" -> BrokerSettings.fromProperties(brokerUrl(mqtt, embedded), mqtt);
+            case "database" -> BrokerSettings.fromDatabase(db, mqtt);
+            default -> throw new IllegalStateException("bridge.mqtt.config-source must be 'properties' or 'database', not '"
+                    + mqtt.configSource() + "'");
+        };
+    }
+
+    @Bean
+    public BrokerConnection brokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties properties,
+                                             MeterRegistry registry) {
+        BrokerConnection connection = new BrokerConnection(client, settings, properties.mqtt());
         Gauge.builder("nemo.mqtt.connected", connection, c -> c.isConnected() ? 1 : 0)
                 .description("1 while the publishing connection to the broker is up").register(registry);
         return connection;
@@ -40,8 +55,13 @@ public class OutboundConfiguration {
     }
 
     @Bean
-    public ToolMessages toolMessages(ObjectMapper json, TopicMap topics) {
-        return new ToolMessages(json, topics);
+    public ToolMessages toolMessages(ObjectMapper json, TopicMap topics, BrokerConnection broker) {
+        return new ToolMessages(json, topics, broker::hmacKey);
+    }
+
+    @Bean
+    public PluginQueueMessages pluginQueueMessages(BrokerConnection broker) {
+        return new PluginQueueMessages(broker::hmacKey);
     }
 
     @Bean

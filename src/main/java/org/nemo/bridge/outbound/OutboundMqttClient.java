@@ -3,6 +3,8 @@ package org.nemo.bridge.outbound;
 import java.nio.charset.StandardCharsets;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -21,12 +23,44 @@ public class OutboundMqttClient extends MqttClient {
 
     private volatile long maximumPacketSize = Long.MAX_VALUE;
     private final int maxPayloadBytes;
+    private MqttCallback callback;
 
     public OutboundMqttClient(String brokerUrl, String clientId, long publishTimeoutMillis, int maxPayloadBytes)
             throws MqttException {
         super(brokerUrl, clientId, new MemoryPersistence());
         this.maxPayloadBytes = maxPayloadBytes;
         setTimeToWait(publishTimeoutMillis);
+    }
+
+    @Override
+    public void setCallback(MqttCallback callback) {
+        this.callback = callback;
+        super.setCallback(callback);
+    }
+
+    /**
+     * Points this client at another broker (a configuration reload). The Camel endpoint keeps
+     * holding this same object, so the routes need no restart. Call while disconnected.
+     */
+    synchronized void retarget(String brokerUrl) throws MqttException {
+        if (brokerUrl.equals(getServerURI())) {
+            return;
+        }
+        MqttAsyncClient old = aClient;
+        aClient = new MqttAsyncClient(brokerUrl, getClientId(), new MemoryPersistence());
+        if (callback != null) {
+            aClient.setCallback(callback);
+        }
+        maximumPacketSize = Long.MAX_VALUE;
+        try {
+            old.close(true);
+        } catch (MqttException e) {
+            // the old connection is being abandoned either way
+        }
+    }
+
+    private synchronized MqttAsyncClient current() {
+        return aClient;
     }
 
     /** The broker's Maximum Packet Size from its CONNACK, when it sent one. */
@@ -54,7 +88,7 @@ public class OutboundMqttClient extends MqttClient {
     private IMqttToken publishWithinReceiveMaximum(String topic, MqttMessage message) throws MqttException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return aClient.publish(topic, message, null, null);
+                return current().publish(topic, message, null, null);
             } catch (MqttException e) {
                 if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || attempt >= 50) {
                     throw e;
@@ -71,7 +105,7 @@ public class OutboundMqttClient extends MqttClient {
 
     /** Publishes without waiting: for the bridge status from Paho's callback thread. */
     public void publishNoWait(String topic, MqttMessage message) throws MqttException {
-        aClient.publish(topic, message);
+        current().publish(topic, message);
     }
 
     private void check(String topic, MqttMessage message) {

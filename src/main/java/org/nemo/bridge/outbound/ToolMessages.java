@@ -9,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,10 +34,12 @@ public class ToolMessages {
 
     private final ObjectMapper json;
     private final TopicMap topics;
+    private final Supplier<String> hmacKey;
 
-    public ToolMessages(ObjectMapper json, TopicMap topics) {
+    public ToolMessages(ObjectMapper json, TopicMap topics, Supplier<String> hmacKey) {
         this.json = json;
         this.topics = topics;
+        this.hmacKey = hmacKey;
     }
 
     /** The messages of a fetched batch, in row order; a row's event comes before its states. */
@@ -164,7 +167,9 @@ public class ToolMessages {
         out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, 1);
         out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, message.retained());
         out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, properties);
-        out.setBody(message.payload());
+        // events are signed when an HMAC key is set; the state stays plain JSON for displays
+        String key = message.retained() ? null : hmacKey.get();
+        out.setBody(key == null ? message.payload() : HmacEnvelope.wrap(message.payload(), key));
     }
 
     static Instant instant(Object value) {

@@ -1,0 +1,5 @@
+-- A plugin row that can never be published: kept aside with the reason, so the queue goes on.
+-- Replay: DELETE FROM mqtt_bridge.plugin_queue_dead WHERE queue_id = ...
+INSERT INTO mqtt_bridge.plugin_queue_dead (queue_id, topic, last_error)
+VALUES (CAST(:#${exchangeProperty.queueId} AS bigint), :#${exchangeProperty.queueTopic}, :#${exchangeProperty.deadReason})
+ON CONFLICT (queue_id) DO UPDATE SET last_error = EXCLUDED.last_error, dead_at = now()

@@ -1,0 +1,235 @@
+package org.nemo.bridge.outbound;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.Subscriber;
+import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Drop-in for the Django plugin's Python bridge (DESIGN §6): its queue rows, written exactly
+ * as the plugin writes them, arrive verbatim, in order, once; broker settings edited in the
+ * plugin's table move publishing to another broker within 2 s, with and without NOTIFY;
+ * HMAC envelopes verify with the shared key.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class PluginDropInTest {
+
+    private static final Duration WITHIN_RELOAD = Duration.ofMillis(2500);
+    private static final HiveMqBroker FIRST = new HiveMqBroker();
+    private static final HiveMqBroker SECOND = new HiveMqBroker();
+    private static final String DATABASE = TestDatabase.create("plugin_dropin");
+
+    static {
+        DataSource ds = TestDatabase.dataSource(DATABASE);
+        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+        new JdbcTemplate(ds).update("INSERT INTO nemo_mqtt_mqttconfiguration (name, enabled, broker_host, broker_port, keepalive,"
+                + " client_id, use_hmac, hmac_algorithm, topic_prefix, created_at, updated_at)"
+                + " VALUES ('default', true, '127.0.0.1', ?, 60, 'nemo-mqtt-client', false, 'sha256', 'nemo', now(), now())",
+                port(FIRST));
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> DATABASE);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("bridge.mqtt.config-source", () -> "database");
+        registry.add("bridge.outbox.poll-interval", () -> "500ms");
+        registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
+    }
+
+    @AfterAll
+    static void stopBrokers() {
+        FIRST.close();
+        SECOND.close();
+    }
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    BrokerConnection broker;
+
+    JdbcTemplate db;
+    TransactionTemplate tx;
+
+    @BeforeEach
+    void backToTheFirstBroker() throws InterruptedException {
+        db = new JdbcTemplate(dataSource);
+        tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        db.update("UPDATE nemo_mqtt_mqttconfiguration SET enabled = true, broker_port = ?, use_hmac = false, updated_at = now()",
+                port(FIRST));
+        db.execute("NOTIFY nemo_mqtt_reload");
+        awaitConnectedTo(FIRST, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void pluginRowsArriveVerbatimInOrderAndOnlyOnce() throws InterruptedException {
+        try (Subscriber display = new Subscriber(FIRST.url(), "nemo/#")) {
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                ids.add(pluginWrites("nemo/tools/9/enabled", "{\"event\": \"tool_enabled\", \"n\": " + i + "}", i % 2 == 0));
+            }
+            List<Received> got = display.await(r -> r.topic().equals("nemo/tools/9/enabled"), 50, Duration.ofSeconds(15));
+            for (int i = 0; i < 50; i++) {
+                assertThat(got.get(i).payload()).isEqualTo("{\"event\": \"tool_enabled\", \"n\": " + i + "}");
+                assertThat(got.get(i).qos()).isEqualTo(1);
+            }
+            awaitProcessed(ids.get(49));
+            Thread.sleep(1500);
+            assertThat(display.on("nemo/tools/9/enabled")).hasSize(50);
+            assertThat(db.queryForObject("SELECT count(*) FROM nemo_mqtt_mqtt_eventqueue WHERE NOT processed", Integer.class)).isZero();
+        }
+        try (Subscriber late = new Subscriber(FIRST.url(), "nemo/tools/9/enabled")) {
+            // the last retained row (n = 48) is what a display booting now receives
+            assertThat(late.awaitOne("nemo/tools/9/enabled", Duration.ofSeconds(5)).payload()).contains("\"n\": 48");
+        }
+    }
+
+    @Test
+    void withThePluginsQueueDrainedOurNemoTriggersStandAside() {
+        NemoLab lab = new NemoLab(dataSource);
+        int tool = lab.tool("Plugin-era tool");
+        lab.enable(tool, lab.user("Only", "Once"));
+        assertThat(lab.outboxRows(tool)).isZero();
+        assertThat(http.getForObject("/api/status", JsonNode.class).path("config").path("nemo_triggers_result").asText())
+                .contains("the plugin's queue nemo_mqtt_mqtt_eventqueue is the source of NEMO events");
+    }
+
+    @Test
+    void editedBrokerSettingsMovePublishingWithinTwoSecondsWithAndWithoutNotify() throws InterruptedException {
+        try (Subscriber first = new Subscriber(FIRST.url(), "nemo/#"); Subscriber second = new Subscriber(SECOND.url(), "nemo/#")) {
+            // NEMO's customization page saves the row and the plugin NOTIFYs
+            db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", port(SECOND));
+            db.execute("NOTIFY nemo_mqtt_reload");
+            awaitConnectedTo(SECOND, WITHIN_RELOAD);
+            pluginWrites("nemo/reload/a", "after-notify", false);
+            second.await(r -> r.topic().equals("nemo/reload/a"), 1, Duration.ofSeconds(5));
+
+            // the same edit with the notification lost: the fingerprint check finds it
+            db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", port(FIRST));
+            awaitConnectedTo(FIRST, WITHIN_RELOAD);
+            pluginWrites("nemo/reload/b", "after-poll", false);
+            first.await(r -> r.topic().equals("nemo/reload/b"), 1, Duration.ofSeconds(5));
+
+            // disabled: nothing is published, nothing is lost
+            db.update("UPDATE nemo_mqtt_mqttconfiguration SET enabled = false, updated_at = now()");
+            db.execute("NOTIFY nemo_mqtt_reload");
+            Thread.sleep(1000);
+            long held = pluginWrites("nemo/reload/c", "while-disabled", false);
+            Thread.sleep(2000);
+            assertThat(first.on("nemo/reload/c")).isEmpty();
+            assertThat(second.on("nemo/reload/c")).isEmpty();
+            assertThat(db.queryForObject("SELECT processed FROM nemo_mqtt_mqtt_eventqueue WHERE id = ?", Boolean.class, held)).isFalse();
+            assertThat(http.getForObject("/mqtt_bridge_status/", JsonNode.class).path("status").asText()).isEqualTo("disconnected");
+
+            db.update("UPDATE nemo_mqtt_mqttconfiguration SET enabled = true, updated_at = now()");
+            db.execute("NOTIFY nemo_mqtt_reload");
+            first.await(r -> r.topic().equals("nemo/reload/c"), 1, WITHIN_RELOAD.plusSeconds(2));
+            awaitProcessed(held);
+            assertThat(first.on("nemo/reload/a")).isEmpty();
+            assertThat(second.on("nemo/reload/b")).isEmpty();
+        }
+        JsonNode status = http.getForObject("/mqtt_bridge_status/", JsonNode.class);
+        assertThat(status.path("status").asText()).isEqualTo("connected");
+        assertThat(status.path("diagnostics").path("last_reload_reason").asText()).isIn("notify", "config_poll");
+        assertThat(status.path("diagnostics").path("applied_config_fingerprint").asText()).contains("@");
+    }
+
+    @Test
+    void withHmacOnSubscribersVerifyTheSignatureWithTheSharedKey() throws Exception {
+        db.update("UPDATE nemo_mqtt_mqttconfiguration SET use_hmac = true, hmac_secret_key = 'lab-shared-secret', updated_at = now()");
+        db.execute("NOTIFY nemo_mqtt_reload");
+        awaitHmac(true);
+        try (Subscriber display = new Subscriber(FIRST.url(), "nemo/#")) {
+            String inner = "{\"event\": \"tool_disabled\", \"tool_id\": 4}";
+            pluginWrites("nemo/tools/4/disabled", inner, false);
+            JsonNode envelope = display.awaitOne("nemo/tools/4/disabled", Duration.ofSeconds(10)).json();
+            assertThat(envelope.path("payload").asText()).isEqualTo(inner);
+            assertThat(envelope.path("algo").asText()).isEqualTo("sha256");
+            assertThat(envelope.path("hmac").asText()).isEqualTo(HmacEnvelope.hmacSha256Hex("lab-shared-secret", inner));
+            assertThat(envelope.path("hmac").asText()).isNotEqualTo(HmacEnvelope.hmacSha256Hex("another-key", inner));
+        }
+        assertThat(http.getForObject("/api/status", String.class)).doesNotContain("lab-shared-secret");
+        assertThat(http.getForObject("/mqtt_bridge_status/", String.class)).doesNotContain("lab-shared-secret");
+    }
+
+    @Test
+    void thePluginsMonitorSeesOurHeartbeat() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (db.queryForObject("SELECT count(*) FROM nemo_mqtt_mqttbridgestatus WHERE key = 'default' AND status = 'connected'"
+                + " AND last_heartbeat > now() - interval '15 seconds'", Integer.class) == 0) {
+            assertThat(System.currentTimeMillis()).as("plugin status row written").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    /** INSERT + pg_notify in one transaction, as the plugin's db_publisher does. */
+    private long pluginWrites(String topic, String payload, boolean retain) {
+        return tx.execute(status -> {
+            long id = db.queryForObject("INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
+                    + " VALUES (?, ?, 1, ?, false, now()) RETURNING id", Long.class, topic, payload, retain);
+            db.queryForObject("SELECT pg_notify('nemo_mqtt_events', ?)", Object.class, Long.toString(id));
+            return id;
+        });
+    }
+
+    private void awaitProcessed(long id) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!db.queryForObject("SELECT processed FROM nemo_mqtt_mqtt_eventqueue WHERE id = ?", Boolean.class, id)) {
+            assertThat(System.currentTimeMillis()).as("queue row " + id + " processed").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private void awaitConnectedTo(HiveMqBroker target, Duration within) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + within.toMillis();
+        while (!(broker.isConnected() && broker.brokerUrl().endsWith(":" + port(target)))) {
+            assertThat(System.currentTimeMillis()).as("connected to " + target.url()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private void awaitHmac(boolean on) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while ((broker.hmacKey() != null) != on || !broker.isConnected()) {
+            assertThat(System.currentTimeMillis()).as("HMAC " + on).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static int port(HiveMqBroker broker) {
+        return URI.create(broker.url()).getPort();
+    }
+}

@@ -17,7 +17,8 @@ public record BridgeProperties(
         @DefaultValue Outbox outbox,
         @DefaultValue Nemo nemo,
         Map<String, String> topics,
-        @DefaultValue Embedded embedded) {
+        @DefaultValue Embedded embedded,
+        @DefaultValue Admin admin) {
 
     public BridgeProperties {
         topics = topics == null ? new LinkedHashMap<>() : topics;
@@ -35,7 +36,16 @@ public record BridgeProperties(
             @DefaultValue("10s") Duration connectTimeout,
             @DefaultValue("5s") Duration maxReconnectDelay,
             @DefaultValue("10s") Duration publishTimeout,
-            @DefaultValue("262144") int maxPayloadBytes) {
+            @DefaultValue("262144") int maxPayloadBytes,
+            @DefaultValue Tls tls) {
+
+        /** Broker TLS from PEM files; without a CA the JVM's trusted public CAs are used. */
+        public record Tls(String ca, String cert, String key, @DefaultValue("true") boolean verifyHostname) {
+        }
+
+        public boolean tlsConfigured() {
+            return (tls.ca() != null && !tls.ca().isBlank()) || (tls.cert() != null && !tls.cert().isBlank());
+        }
     }
 
     public record Outbox(
@@ -48,6 +58,10 @@ public record BridgeProperties(
     public record Nemo(
             @DefaultValue("auto") String triggers,
             @DefaultValue("public") String schema) {
+    }
+
+    /** The one login for everything but health, the status page and the displays. */
+    public record Admin(@DefaultValue("admin") String username, String password) {
     }
 
     public record Embedded(

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.SocketFactory;
 import javax.net.ssl.SSLException;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -38,6 +39,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     private static final long FIRST_RETRY_MILLIS = 500;
 
     private final OutboundMqttClient client;
+    private final SocketFactory tlsSocketFactory;
     private final BrokerSettings settings;
     private final BridgeProperties.Mqtt mqtt;
     private final String statusTopic;
@@ -57,6 +59,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
     public BrokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties.Mqtt mqtt) {
         this.client = client;
+        this.tlsSocketFactory = BrokerTls.socketFactory(mqtt.tls());
         this.settings = settings;
         this.mqtt = mqtt;
         this.statusTopic = mqtt.topicPrefix() + "/bridge/status";
@@ -237,6 +240,12 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             }
         }
         options.setWill(statusTopic, statusMessage("offline"));
+        if (target.url().startsWith("ssl://")) {
+            if (tlsSocketFactory != null) {
+                options.setSocketFactory(tlsSocketFactory);
+            }
+            options.setHttpsHostnameVerificationEnabled(mqtt.tls().verifyHostname());
+        }
         return options;
     }
 

@@ -31,7 +31,7 @@ public interface BrokerSettings {
                 int port = rs.getInt("broker_port");
                 boolean hmac = rs.getBoolean("use_hmac");
                 OffsetDateTime updated = rs.getObject("updated_at", OffsetDateTime.class);
-                return new BrokerTarget((port == 8883 ? "ssl://" : "tcp://") + (host == null || host.isBlank() ? "localhost" : host)
+                return new BrokerTarget((mqtt.tlsConfigured() || port == 8883 ? "ssl://" : "tcp://") + (host == null || host.isBlank() ? "localhost" : host)
                         + ":" + (port == 0 ? 1883 : port),
                         blankToNull(rs.getString("username")), rs.getString("password"),
                         rs.getInt("keepalive") > 0 ? rs.getInt("keepalive") : mqtt.keepAlive(),

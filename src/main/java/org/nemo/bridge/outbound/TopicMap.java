@@ -23,9 +23,15 @@ public class TopicMap {
         }
     }
 
-    /** The row's explicit topic when it has one, else the mapped topic for its event type. */
+    /**
+     * The row's explicit topic when it has one (it must stay under the prefix), else the mapped
+     * topic for its event type.
+     */
     public String eventTopic(String eventType, Integer toolId, String explicitTopic) {
         if (explicitTopic != null && !explicitTopic.isBlank()) {
+            if (!explicitTopic.startsWith(prefix + "/")) {
+                throw new IllegalArgumentException("topic '" + explicitTopic + "' is outside the prefix '" + prefix + "/'");
+            }
             return explicitTopic;
         }
         String template = templates.getOrDefault(eventType, templates.get(DEFAULT_KEY));

@@ -123,7 +123,7 @@ class PluginDropInTest {
         int tool = lab.tool("Plugin-era tool");
         lab.enable(tool, lab.user("Only", "Once"));
         assertThat(lab.outboxRows(tool)).isZero();
-        assertThat(http.getForObject("/api/status", JsonNode.class).path("config").path("nemo_triggers_result").asText())
+        assertThat(http.withBasicAuth("admin", "test-admin").getForObject("/api/status", JsonNode.class).path("config").path("nemo_triggers_result").asText())
                 .contains("the plugin's queue nemo_mqtt_mqtt_eventqueue is the source of NEMO events");
     }
 
@@ -152,7 +152,7 @@ class PluginDropInTest {
             assertThat(first.on("nemo/reload/c")).isEmpty();
             assertThat(second.on("nemo/reload/c")).isEmpty();
             assertThat(db.queryForObject("SELECT processed FROM nemo_mqtt_mqtt_eventqueue WHERE id = ?", Boolean.class, held)).isFalse();
-            assertThat(http.getForObject("/mqtt_bridge_status/", JsonNode.class).path("status").asText()).isEqualTo("disconnected");
+            assertThat(http.withBasicAuth("admin", "test-admin").getForObject("/mqtt_bridge_status/", JsonNode.class).path("status").asText()).isEqualTo("disconnected");
 
             db.update("UPDATE nemo_mqtt_mqttconfiguration SET enabled = true, updated_at = now()");
             db.execute("NOTIFY nemo_mqtt_reload");
@@ -161,7 +161,7 @@ class PluginDropInTest {
             assertThat(first.on("nemo/reload/a")).isEmpty();
             assertThat(second.on("nemo/reload/b")).isEmpty();
         }
-        JsonNode status = http.getForObject("/mqtt_bridge_status/", JsonNode.class);
+        JsonNode status = http.withBasicAuth("admin", "test-admin").getForObject("/mqtt_bridge_status/", JsonNode.class);
         assertThat(status.path("status").asText()).isEqualTo("connected");
         assertThat(status.path("diagnostics").path("last_reload_reason").asText()).isIn("notify", "config_poll");
         assertThat(status.path("diagnostics").path("applied_config_fingerprint").asText()).contains("@");
@@ -181,8 +181,8 @@ class PluginDropInTest {
             assertThat(envelope.path("hmac").asText()).isEqualTo(HmacEnvelope.hmacSha256Hex("lab-shared-secret", inner));
             assertThat(envelope.path("hmac").asText()).isNotEqualTo(HmacEnvelope.hmacSha256Hex("another-key", inner));
         }
-        assertThat(http.getForObject("/api/status", String.class)).doesNotContain("lab-shared-secret");
-        assertThat(http.getForObject("/mqtt_bridge_status/", String.class)).doesNotContain("lab-shared-secret");
+        assertThat(http.withBasicAuth("admin", "test-admin").getForObject("/api/status", String.class)).doesNotContain("lab-shared-secret");
+        assertThat(http.withBasicAuth("admin", "test-admin").getForObject("/mqtt_bridge_status/", String.class)).doesNotContain("lab-shared-secret");
     }
 
     @Test

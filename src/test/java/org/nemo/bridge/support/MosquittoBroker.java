@@ -18,6 +18,7 @@ public class MosquittoBroker implements TestBroker {
 
     private final int port;
     private final Path config;
+    private final boolean tls;
     private Process process;
 
     public static boolean available() {
@@ -37,21 +38,23 @@ public class MosquittoBroker implements TestBroker {
         this("");
     }
 
-    /** @param extraConfig more mosquitto.conf lines (listeners, TLS, limits) */
+    /** @param extraConfig mosquitto.conf lines for the listener (TLS, authentication, limits) */
     public MosquittoBroker(String extraConfig) {
+        tls = extraConfig.contains("certfile");
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
             config = Files.createTempFile("mosquitto", ".conf");
+            // started as root, mosquitto would drop to its own user and not read our temp files
             Files.writeString(config, """
+                    user %s
                     listener %d 127.0.0.1
-                    allow_anonymous true
+                    %s
                     persistence false
                     max_queued_messages 0
                     max_inflight_messages 0
                     log_dest stderr
                     log_type error
-                    %s
-                    """.formatted(port, extraConfig));
+                    """.formatted(System.getProperty("user.name"), port, extraConfig.contains("allow_anonymous") ? extraConfig : "allow_anonymous true\n" + extraConfig));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,7 +63,7 @@ public class MosquittoBroker implements TestBroker {
 
     @Override
     public String url() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls ? "ssl" : "tcp") + "://127.0.0.1:" + port;
     }
 
     public int port() {

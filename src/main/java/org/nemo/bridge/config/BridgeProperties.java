@@ -18,7 +18,8 @@ public record BridgeProperties(
         @DefaultValue Nemo nemo,
         Map<String, String> topics,
         @DefaultValue Embedded embedded,
-        @DefaultValue Admin admin) {
+        @DefaultValue Admin admin,
+        @DefaultValue Cluster cluster) {
 
     public BridgeProperties {
         topics = topics == null ? new LinkedHashMap<>() : topics;
@@ -58,6 +59,10 @@ public record BridgeProperties(
     public record Nemo(
             @DefaultValue("auto") String triggers,
             @DefaultValue("public") String schema) {
+    }
+
+    /** Which instance publishes: postgres (advisory lock), none (every instance), external. */
+    public record Cluster(@DefaultValue("postgres") String service, @DefaultValue("2s") java.time.Duration checkInterval) {
     }
 
     /** The one login for everything but health, the status page and the displays. */

@@ -24,10 +24,12 @@ public class BridgeStatus {
     private final OutboxDrainState drain;
     private final OutboxMetrics outbox;
     private final ObjectMapper json;
+    private final Leadership leadership;
     private final String version;
 
     public BridgeStatus(InstanceId instance, BrokerConnection broker, PgListenerState listener, OutboxDrainState drain,
-                        OutboxMetrics outbox, ObjectMapper json, ObjectProvider<BuildProperties> build) {
+                        OutboxMetrics outbox, ObjectMapper json, ObjectProvider<BuildProperties> build, Leadership leadership) {
+        this.leadership = leadership;
         this.instance = instance;
         this.broker = broker;
         this.listener = listener;
@@ -43,10 +45,13 @@ public class BridgeStatus {
     }
 
     /**
-     * running when the broker and LISTEN are up; idle when no broker is configured on purpose;
-     * degraded otherwise (events still wait safely).
+     * standby while another instance leads; running when the broker and LISTEN are up; idle
+     * when no broker is configured on purpose; degraded otherwise (events still wait safely).
      */
     public String status() {
+        if (!leadership.isLeader()) {
+            return "standby";
+        }
         if (broker.isIdle()) {
             return "idle";
         }
@@ -55,6 +60,7 @@ public class BridgeStatus {
 
     public Map<String, Object> diagnostics() {
         Map<String, Object> d = new LinkedHashMap<>();
+        d.put("leader", leadership.isLeader());
         d.put("broker_url", broker.brokerUrl());
         d.put("broker_connected", broker.isConnected());
         d.put("broker_problem", broker.problem());
@@ -73,7 +79,7 @@ public class BridgeStatus {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("instanceId", instance.id());
         row.put("status", status());
-        row.put("leader", "true");
+        row.put("leader", Boolean.toString(leadership.isLeader()));
         row.put("version", version);
         row.put("diagnostics", json.writeValueAsString(diagnostics()));
         row.put("pluginStatus", broker.isConnected() ? "connected" : "disconnected");

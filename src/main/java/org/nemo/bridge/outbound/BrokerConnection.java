@@ -81,7 +81,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return isConnected() ? null : lastProblem;
     }
 
-    /** True when there is deliberately no broker (no enabled configuration): idle, not failing. */
+    /** True when there is deliberately no broker (no enabled configuration, or a follower): idle, not failing. */
     public boolean isIdle() {
         return running && applied == null;
     }
@@ -104,15 +104,35 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return lastReloadAt;
     }
 
+    /**
+     * Only the leader holds the publishing connection, and so the only last will: a follower
+     * that dies must not tell displays the bridge is offline.
+     */
     @Override
     public void start() {
         running = true;
-        connector.execute(() -> apply("start"));
+    }
+
+    /** Leadership gained: connect and announce online. Lost: say offline and let go. */
+    public void leading(boolean leader) {
+        if (!running) {
+            return;
+        }
+        connector.execute(() -> {
+            if (leader) {
+                apply("start");
+            } else {
+                generation++;
+                disconnect(true);
+                applied = null;
+                lastProblem = "not the leader";
+            }
+        });
     }
 
     /** A configuration change may have happened (NOTIFY nemo_mqtt_reload, or the periodic check). */
     public void reload(String reason) {
-        if (running) {
+        if (running && applied != null || running && "no enabled MQTT configuration".equals(lastProblem)) {
             connector.execute(() -> {
                 Optional<BrokerTarget> next = currentSettings();
                 String nextFingerprint = next.map(BrokerTarget::fingerprint).orElse(null);
@@ -128,8 +148,11 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     public void stop() {
         running = false;
         connector.shutdownNow();
+        boolean wasConnected = client.isConnected();
         disconnect(true);
-        LOG.info("MQTT broker disconnected {}", brokerUrl());
+        if (wasConnected) {
+            LOG.info("MQTT broker disconnected {}", brokerUrl());
+        }
     }
 
     @Override

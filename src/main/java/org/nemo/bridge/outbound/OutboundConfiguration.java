@@ -8,6 +8,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.InstanceId;
 import org.nemo.bridge.embedded.EmbeddedMqttBroker;
+import org.nemo.bridge.ops.Leadership;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -42,8 +43,9 @@ public class OutboundConfiguration {
 
     @Bean
     public BrokerConnection brokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties properties,
-                                             MeterRegistry registry) {
+                                             MeterRegistry registry, Leadership leadership) {
         BrokerConnection connection = new BrokerConnection(client, settings, properties.mqtt());
+        leadership.onChange(connection::leading);
         Gauge.builder("nemo.mqtt.connected", connection, c -> c.isConnected() ? 1 : 0)
                 .description("1 while the publishing connection to the broker is up").register(registry);
         return connection;

@@ -1,0 +1,71 @@
+package org.nemo.bridge.ops;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.cluster.CamelClusterEventListener;
+import org.apache.camel.cluster.CamelClusterService;
+import org.apache.camel.cluster.CamelClusterView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether this instance is the one that publishes (DESIGN §5), from Camel's cluster service
+ * for the {@code bridge} namespace — the same one the {@code master:bridge:} routes follow.
+ * Without a cluster service every instance leads (a single instance).
+ */
+public class Leadership {
+
+    public static final String NAMESPACE = "bridge";
+    private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
+
+    private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean leader;
+    private volatile boolean clustered;
+
+    public Leadership(MeterRegistry registry) {
+        Gauge.builder("nemo.bridge.leader", this, l -> l.leader ? 1 : 0)
+                .description("1 while this instance is the one that publishes").register(registry);
+    }
+
+    /** Follows the cluster view once Camel has started it; without one, leads at once. */
+    void attach(CamelContext camelContext, CamelClusterService service) throws Exception {
+        if (service == null) {
+            changed(true);
+            return;
+        }
+        clustered = true;
+        CamelClusterView view = service.getView(NAMESPACE);
+        view.addEventListener((CamelClusterEventListener.Leadership) (v, leaderMember) ->
+                changed(leaderMember != null && leaderMember.isLocal()));
+        changed(view.getLeader().map(m -> m.isLocal()).orElse(false));
+        if (!leader) {
+            LOG.info("Waiting for leadership of '{}': another instance may be publishing", NAMESPACE);
+        }
+    }
+
+    public void onChange(Consumer<Boolean> listener) {
+        listeners.add(listener);
+        listener.accept(leader);
+    }
+
+    public boolean isLeader() {
+        return leader;
+    }
+
+    public boolean isClustered() {
+        return clustered;
+    }
+
+    private synchronized void changed(boolean nowLeader) {
+        if (nowLeader == leader) {
+            return;
+        }
+        leader = nowLeader;
+        listeners.forEach(l -> l.accept(nowLeader));
+    }
+}

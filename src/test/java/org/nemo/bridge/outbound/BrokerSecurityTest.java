@@ -115,6 +115,7 @@ class BrokerSecurityTest {
             client = new OutboundMqttClient(url, "test-" + UUID.randomUUID(), 5000, 262144);
             connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt);
             connection.start();
+            connection.leading(true);
         }
 
         void awaitConnected() throws InterruptedException {

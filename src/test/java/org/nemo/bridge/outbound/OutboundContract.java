@@ -53,6 +53,8 @@ abstract class OutboundContract {
         registry.add("bridge.mqtt.broker-url", broker::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
+        // a reconnect attempt that meets a broker still starting gives up soon and tries again
+        registry.add("bridge.mqtt.connect-timeout", () -> "3s");
     }
 
     @BeforeEach

@@ -1,0 +1,153 @@
+package org.nemo.bridge.ops;
+
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.apache.camel.test.spring.junit5.DisableJmx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.TestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What ops see: our metrics by name in Prometheus, health that follows the broker, Hawtio
+ * and a read-only Jolokia behind the login that find the Camel routes, and the open status
+ * page with its board.
+ */
+@AutoConfigureObservability
+@DisableJmx(false)
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class OperabilityTest {
+
+    private static final HiveMqBroker BROKER = new HiveMqBroker();
+    private static final String DATABASE = TestDatabase.create("operability");
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> DATABASE);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
+        registry.add("bridge.mqtt.connect-timeout", () -> "3s");
+        registry.add("bridge.ops.census-interval", () -> "500ms");
+    }
+
+    @AfterAll
+    static void stop() {
+        BROKER.close();
+    }
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    DataSource dataSource;
+
+    private TestRestTemplate admin() {
+        return http.withBasicAuth("admin", "test-admin");
+    }
+
+    @Test
+    void ourMetricsAreInPrometheusByName() throws InterruptedException {
+        NemoLab lab = new NemoLab(dataSource);
+        long id = lab.enqueue("metrics_check", "{}", null, null);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!"published".equals(lab.status(id))) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        String prometheus = admin().getForObject("/actuator/prometheus", String.class);
+        for (String name : new String[] {"nemo_outbox_pending", "nemo_outbox_lag_seconds", "nemo_outbox_dead",
+                "nemo_outbox_published_total{", "nemo_publish_latency_seconds_bucket", "nemo_mqtt_connected",
+                "nemo_pg_listen_connected", "nemo_bridge_leader", "camel_exchanges_total"}) {
+            assertThat(prometheus).as(name).contains(name);
+        }
+        assertThat(prometheus).contains("nemo_outbox_published_total{application=\"nemo-mqtt-bridge\",outcome=\"published\"}")
+                .containsPattern("nemo_mqtt_connected\\{[^}]*} 1");
+    }
+
+    @Test
+    void healthTurnsDownWhenTheBrokerStopsAndUpWhenItIsBack() throws InterruptedException {
+        assertThat(awaitHealth("UP").path("components").path("broker").path("status").asText()).isEqualTo("UP");
+        BROKER.stop();
+        try {
+            JsonNode down = awaitHealth("DOWN");
+            assertThat(down.path("components").path("broker").path("status").asText()).isEqualTo("DOWN");
+            assertThat(down.path("components").path("db").path("status").asText()).isEqualTo("UP");
+            assertThat(http.getForEntity("/actuator/health/liveness", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(http.getForEntity("/actuator/health/readiness", String.class).getStatusCode())
+                    .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        } finally {
+            BROKER.start();
+        }
+        assertThat(awaitHealth("UP").path("components").path("listen").path("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void hawtioAndAReadOnlyJolokiaFindTheCamelRoutesBehindTheLogin() {
+        assertThat(http.getForEntity("/actuator/hawtio/", String.class).getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+        assertThat(http.getForEntity("/actuator/jolokia/version", String.class).getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+        ResponseEntity<String> hawtio = admin().getForEntity("/actuator/hawtio/", String.class);
+        assertThat(hawtio.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(hawtio.getBody()).containsIgnoringCase("hawtio");
+
+        JsonNode routes = admin().getForObject("/actuator/jolokia/search/org.apache.camel:type=routes,*", JsonNode.class);
+        assertThat(routes.path("status").asInt()).isEqualTo(200);
+        assertThat(routes.path("value").toString()).contains("outbox-drain").contains("outbox-doorbell");
+
+        JsonNode stop = admin().getForObject(
+                "/actuator/jolokia/exec/org.apache.camel:context=nemo-mqtt-bridge,type=routes,name=\"outbox-poll\"/stop", JsonNode.class);
+        assertThat(stop.path("status").asInt()).isEqualTo(403);
+    }
+
+    @Test
+    void theStatusPageAndItsBoardAreOpenAndShowTheTools() {
+        NemoLab lab = new NemoLab(dataSource);
+        int tool = lab.tool("Board tool");
+        lab.enable(tool, lab.user("Dorothy", "Hodgkin"));
+        ResponseEntity<String> page = http.getForEntity("/", String.class);
+        assertThat(page.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(page.getBody()).contains("Lab tools").contains("/status/status.js");
+        JsonNode board = http.getForObject("/api/board", JsonNode.class);
+        JsonNode row = null;
+        for (JsonNode t : board.path("tools")) {
+            if (t.path("tool_id").asInt() == tool) {
+                row = t;
+            }
+        }
+        assertThat(row).isNotNull();
+        assertThat(row.path("in_use").asBoolean()).isTrue();
+        assertThat(row.path("user").asText()).isEqualTo("Dorothy Hodgkin");
+        assertThat(board.path("bridge").path("status").asText()).isIn("running", "degraded");
+        assertThat(board.toString()).doesNotContain(BROKER.url());
+    }
+
+    private JsonNode awaitHealth(String status) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + Duration.ofSeconds(20).toMillis();
+        while (true) {
+            JsonNode health = admin().getForObject("/actuator/health", JsonNode.class);
+            if (status.equals(health.path("status").asText())) {
+                return health;
+            }
+            assertThat(System.currentTimeMillis()).as("health " + status + ", is " + health).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+}

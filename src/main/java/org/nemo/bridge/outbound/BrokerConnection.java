@@ -254,6 +254,8 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         options.setCleanStart(true);
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, (int) Math.max(1, mqtt.maxReconnectDelay().toSeconds()));
+        // Paho 1.2.5 doubles its reconnect delay up to this one (default 128 s), not the one above
+        options.setMaxReconnectDelay((int) Math.max(1000, mqtt.maxReconnectDelay().toMillis()));
         options.setKeepAliveInterval(target.keepAlive());
         options.setConnectionTimeout((int) Math.max(1, mqtt.connectTimeout().toSeconds()));
         if (target.username() != null && !target.username().isBlank()) {

@@ -43,7 +43,10 @@ class LeaderTakeoverTest {
                 "--bridge.mqtt.broker-url=" + BROKER.url(),
                 "--bridge.outbox.poll-interval=500ms",
                 "--bridge.cluster.check-interval=1s",
-                "--server.port=0");
+                "--server.port=0",
+                // two instances in one JVM share one MBean server
+                "--spring.jmx.unique-names=true",
+                "--camel.main.jmx-enabled=false");
     }
 
     @Test

@@ -26,6 +26,11 @@ UPDATE "NEMO_tool" t SET interlock_id = i.id
  WHERE t.id = l.tool_id;
 INSERT INTO "NEMO_area" (name, requires_reservation, maximum_capacity)
 SELECT 'Cleanroom', false, 12 WHERE NOT EXISTS (SELECT 1 FROM "NEMO_area");
+-- the SEM is reserved later today, so displays have someone to show as next
+INSERT INTO "NEMO_reservation" (user_id, creator_id, tool_id, start, "end")
+SELECT u.id, u.id, t.id, date_trunc('hour', now()) + interval '2 hours', date_trunc('hour', now()) + interval '3 hours'
+  FROM "NEMO_user" u, "NEMO_tool" t
+ WHERE u.username = 'marie' AND t.name = 'SEM' AND NOT EXISTS (SELECT 1 FROM "NEMO_reservation");
 
 CREATE SCHEMA IF NOT EXISTS demo;
 -- One simulated lab action: free tools get enabled, tools in use get disabled.

@@ -256,9 +256,9 @@ $$;
 
 -- tool_operational / tool_non_operational when "operational" changes; tool_created for a new
 -- tool, tool_updated when its name or visibility changes (other saves emit nothing). The
--- state follows renames, re-parenting and a new interlock silently: only an event publishes.
--- visible and interlock_id are read through to_jsonb so that a NEMO without them cannot make
--- this trigger (and with it NEMO's save) fail.
+-- state follows renames and re-parenting silently (the next event publishes them); a new
+-- interlock reaches the state with the next scheduled refresh. visible is read through
+-- to_jsonb so that a NEMO without it cannot make this trigger (and with it NEMO's save) fail.
 CREATE OR REPLACE FUNCTION mqtt_bridge.nemo_tool_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -275,12 +275,6 @@ BEGIN
     END IF;
     IF NEW.name IS DISTINCT FROM OLD.name OR NEW.parent_tool_id IS DISTINCT FROM OLD.parent_tool_id THEN
         UPDATE mqtt_bridge.tool_state SET tool_name = NEW.name, parent_id = NEW.parent_tool_id WHERE tool_id = NEW.id;
-    END IF;
-    IF NEW.parent_tool_id IS DISTINCT FROM OLD.parent_tool_id
-       OR to_jsonb(NEW) -> 'interlock_id' IS DISTINCT FROM to_jsonb(OLD) -> 'interlock_id' THEN
-        -- children delegate their interlock to this tool
-        UPDATE mqtt_bridge.tool_state SET interlock = mqtt_bridge.nemo_tool_interlock(tool_id)
-         WHERE tool_id = NEW.id OR parent_id = NEW.id;
     END IF;
     IF NEW.operational IS DISTINCT FROM OLD.operational THEN
         kind := CASE WHEN NEW.operational THEN 'tool_operational' ELSE 'tool_non_operational' END;
@@ -523,7 +517,7 @@ BEGIN
     DROP TRIGGER IF EXISTS mqtt_bridge_usage_event ON ${nemo_schema}."NEMO_usageevent";
     DROP TRIGGER IF EXISTS mqtt_bridge_tool ON ${nemo_schema}."NEMO_tool";
     DROP TRIGGER IF EXISTS mqtt_bridge_task ON ${nemo_schema}."NEMO_task";
-    -- kind, trigger, table, function, the tables it needs, its switch
+    -- kind, trigger, table, function, operations, the tables it needs, its switch
     FOR optional_kind IN SELECT * FROM (VALUES
             ('interlocks', 'mqtt_bridge_interlock', 'NEMO_interlock', 'nemo_interlock_changed', 'UPDATE',
              ARRAY['NEMO_interlock'], ${nemo_events_interlock}),

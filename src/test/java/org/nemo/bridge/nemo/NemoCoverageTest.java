@@ -121,6 +121,19 @@ class NemoCoverageTest {
     }
 
     @Test
+    void aToolGivenAnInterlockShowsItWithTheNextScheduledRefresh() {
+        int tool = lab.tool("Sputter Coater");
+        int interlock = lab.interlock(2);
+
+        lab.db().update("UPDATE \"NEMO_tool\" SET interlock_id = ? WHERE id = ?", interlock, tool);
+
+        Received state = display.awaitOne("nemo/tools/" + tool + "/state", WAIT);
+        assertThat(state.json().path("interlock").asText()).isEqualTo("locked");
+        assertThat(state.userProperties()).containsEntry("event_type", "tool_state_refresh");
+        assertThat(display.quietlyCollect("nemo/tools/" + tool + "/state", QUIET)).hasSize(1);
+    }
+
+    @Test
     void aNewToolARenameAndAVisibilityChangePublishToolEventsAndOtherSavesNothing() {
         int tool = lab.tool("Plasma Etcher");
         String topic = "nemo/tools/" + tool;

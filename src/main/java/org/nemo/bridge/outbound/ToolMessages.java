@@ -117,8 +117,8 @@ public class ToolMessages {
                 textOrNull(state.get("previous_user")), textOrNull(state.path("next_reservation").get("user")));
         byte[] bytes = renderState(state, shape);
         String name = shape.toolName;
-        while (bytes.length > STATE_MAX_BYTES && name.length() > 8) {
-            name = name.substring(0, name.length() - 1);
+        while (bytes.length > STATE_MAX_BYTES && name.codePointCount(0, name.length()) > 8) {
+            name = withoutLastCharacter(name);
             shape.toolName = name.stripTrailing() + "…";
             bytes = renderState(state, shape);
         }
@@ -176,15 +176,15 @@ public class ToolMessages {
                 return false;
             }
             if (length(nextUser) == longest) {
-                nextUser = nextUser.substring(0, longest - 1).stripTrailing();
+                nextUser = withoutLastCharacter(nextUser).stripTrailing();
             } else {
-                user = user.substring(0, longest - 1).stripTrailing();
+                user = withoutLastCharacter(user).stripTrailing();
             }
             return true;
         }
 
         private static int length(String s) {
-            return s == null ? 0 : s.length();
+            return s == null ? 0 : s.codePointCount(0, s.length());
         }
     }
 
@@ -214,6 +214,11 @@ public class ToolMessages {
             node.put("interlock", interlock);
         }
         return json.writeValueAsBytes(node);
+    }
+
+    /** Never splits a character that takes two UTF-16 units (an emoji, a rare CJK name). */
+    private static String withoutLastCharacter(String s) {
+        return s.substring(0, s.offsetByCodePoints(s.length(), -1));
     }
 
     private static String textOrNull(JsonNode node) {

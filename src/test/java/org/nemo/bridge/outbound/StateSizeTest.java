@@ -72,6 +72,17 @@ class StateSizeTest {
     }
 
     @Test
+    void shorteningNeverSplitsACharacter() throws Exception {
+        String microscope = "\uD83D\uDD2C";
+        ObjectNode state = state(12, "SEM", "Ada " + microscope.repeat(10), null);
+        state.put("interlock", "unlocked");
+
+        JsonNode sent = sent(state);
+
+        assertThat(sent.path("user").asText()).matches("Ada (" + microscope + ")+");
+    }
+
+    @Test
     void aCrowdedStateKeepsTheUsageTheNextReservationAndTheInterlock() throws Exception {
         ObjectNode state = state(123, "Mask Aligner", "Ada Lovelace", "Grace Hopper");
         state.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);

@@ -3,7 +3,8 @@
 -- NEMO's tables are never altered; only these triggers are added to them.
 -- Placeholders: nemo_schema (where NEMO's tables live), nemo_triggers (true | false), one
 -- nemo_events_* switch (true | false) per optional kind of event, nemo_reservation_horizon
--- (how far ahead the state looks for the next reservation, a PostgreSQL interval).
+-- (how far ahead the state looks for the next reservation, a PostgreSQL interval). Switches
+-- are read as PostgreSQL booleans, so every spelling Spring accepts (on, off, yes, no) works.
 
 -- How far ahead a tool's state looks for its next reservation (bridge.nemo.reservation-horizon).
 CREATE OR REPLACE FUNCTION mqtt_bridge.nemo_reservation_horizon() RETURNS interval
@@ -77,7 +78,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     label text;
 BEGIN
-    IF NOT ${nemo_events_interlock} OR to_regclass(format('%I.%I', '${nemo_schema}', 'NEMO_interlock')) IS NULL THEN
+    IF NOT '${nemo_events_interlock}'::boolean OR to_regclass(format('%I.%I', '${nemo_schema}', 'NEMO_interlock')) IS NULL THEN
         RETURN NULL;
     END IF;
     SELECT mqtt_bridge.nemo_interlock_label(i.state) INTO label
@@ -268,7 +269,7 @@ DECLARE
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY[NEW.id]);
-        IF ${nemo_events_tools} THEN
+        IF '${nemo_events_tools}'::boolean THEN
             PERFORM mqtt_bridge.nemo_event('tool_created', NEW.id, mqtt_bridge.nemo_tool_payload('tool_created', NEW, now_ts));
         END IF;
         RETURN NULL;
@@ -290,7 +291,7 @@ BEGIN
            SET operational = coalesce(NEW.operational, false), event_id = ev, event_type = kind, updated_at = now_ts
          WHERE tool_id = NEW.id OR parent_id = NEW.id;
     END IF;
-    IF ${nemo_events_tools}
+    IF '${nemo_events_tools}'::boolean
        AND (NEW.name IS DISTINCT FROM OLD.name OR to_jsonb(NEW) -> 'visible' IS DISTINCT FROM to_jsonb(OLD) -> 'visible') THEN
         PERFORM mqtt_bridge.nemo_event('tool_updated', NEW.id, mqtt_bridge.nemo_tool_payload('tool_updated', NEW, now_ts));
     END IF;
@@ -520,13 +521,13 @@ BEGIN
     -- kind, trigger, table, function, operations, the tables it needs, its switch
     FOR optional_kind IN SELECT * FROM (VALUES
             ('interlocks', 'mqtt_bridge_interlock', 'NEMO_interlock', 'nemo_interlock_changed', 'UPDATE',
-             ARRAY['NEMO_interlock'], ${nemo_events_interlock}),
+             ARRAY['NEMO_interlock'], '${nemo_events_interlock}'::boolean),
             ('reservations', 'mqtt_bridge_reservation', 'NEMO_reservation', 'nemo_reservation_changed', 'INSERT OR UPDATE',
-             ARRAY['NEMO_reservation'], ${nemo_events_reservations}),
+             ARRAY['NEMO_reservation'], '${nemo_events_reservations}'::boolean),
             ('areas', 'mqtt_bridge_area', 'NEMO_area', 'nemo_area_changed', 'INSERT OR UPDATE',
-             ARRAY['NEMO_area'], ${nemo_events_areas}),
+             ARRAY['NEMO_area'], '${nemo_events_areas}'::boolean),
             ('area access', 'mqtt_bridge_area_access', 'NEMO_areaaccessrecord', 'nemo_area_access_changed', 'INSERT OR UPDATE',
-             ARRAY['NEMO_areaaccessrecord', 'NEMO_area'], ${nemo_events_area_access}))
+             ARRAY['NEMO_areaaccessrecord', 'NEMO_area'], '${nemo_events_area_access}'::boolean))
             AS k(kind, trigger_name, table_name, function_name, operations, needs, switched_on) LOOP
         IF to_regclass(format('%I.%I', '${nemo_schema}', optional_kind.table_name)) IS NOT NULL THEN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', optional_kind.trigger_name, '${nemo_schema}',
@@ -553,7 +554,7 @@ BEGIN
         RETURN 'NEMO triggers switched off (bridge.nemo.triggers=false)';
     END IF;
     -- tool metadata events come from the tool trigger, which is always there
-    IF ${nemo_events_tools} THEN
+    IF '${nemo_events_tools}'::boolean THEN
         installed := 'tool metadata'::text || installed;
     ELSE
         off := 'tool metadata'::text || off;
@@ -583,5 +584,5 @@ $$;
 
 -- The outcome is recorded where the service reads it and logs it in one line.
 INSERT INTO mqtt_bridge.bridge_status (instance_id, status, diagnostics)
-VALUES ('_schema', 'migrated', jsonb_build_object('nemo_triggers', mqtt_bridge.apply_nemo_triggers(${nemo_triggers})))
+VALUES ('_schema', 'migrated', jsonb_build_object('nemo_triggers', mqtt_bridge.apply_nemo_triggers('${nemo_triggers}'::boolean)))
 ON CONFLICT (instance_id) DO UPDATE SET diagnostics = EXCLUDED.diagnostics, last_heartbeat = now();

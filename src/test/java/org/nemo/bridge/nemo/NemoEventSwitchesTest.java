@@ -51,8 +51,9 @@ class NemoEventSwitchesTest {
         registry.add("bridge.mqtt.broker-url", BROKER::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.nemo.state-refresh-interval", () -> "500ms");
-        registry.add("bridge.nemo.events.interlock", () -> "false");
-        registry.add("bridge.nemo.events.reservations", () -> "false");
+        // any spelling of false Spring accepts
+        registry.add("bridge.nemo.events.interlock", () -> "off");
+        registry.add("bridge.nemo.events.reservations", () -> "no");
         registry.add("bridge.nemo.events.tools", () -> "false");
     }
 

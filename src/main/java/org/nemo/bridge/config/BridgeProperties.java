@@ -58,7 +58,19 @@ public record BridgeProperties(
 
     public record Nemo(
             @DefaultValue("auto") String triggers,
-            @DefaultValue("public") String schema) {
+            @DefaultValue("public") String schema,
+            @DefaultValue Events events,
+            @DefaultValue("24h") Duration reservationHorizon,
+            @DefaultValue("30s") Duration stateRefreshInterval) {
+    }
+
+    /** The optional kinds of NEMO events; each installs only where NEMO has its tables. */
+    public record Events(
+            @DefaultValue("true") boolean interlock,
+            @DefaultValue("true") boolean tools,
+            @DefaultValue("true") boolean reservations,
+            @DefaultValue("true") boolean areas,
+            @DefaultValue("true") boolean areaAccess) {
     }
 
     /** Which instance publishes: postgres (advisory lock), none (every instance), external. */

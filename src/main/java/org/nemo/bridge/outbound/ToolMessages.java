@@ -23,7 +23,8 @@ import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 /**
  * Turns outbox rows into MQTT messages (DESIGN §4): the event on its topic from the topic map,
  * with {@code event_id} and {@code timestamp} added, and the retained state of each tool the
- * event changed, kept within the size a display can hold.
+ * event changed, kept within the size a display can hold. A {@code tool_state_refresh} row
+ * (the next reservation or the interlock changed) publishes the state only.
  */
 public class ToolMessages {
 
@@ -31,6 +32,9 @@ public class ToolMessages {
     public static final DateTimeFormatter WIRE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxxx");
 
     static final int STATE_MAX_BYTES = 200;
+
+    /** An outbox row that republishes a tool's state and is no event of its own. */
+    static final String STATE_REFRESH = "tool_state_refresh";
 
     private final ObjectMapper json;
     private final TopicMap topics;
@@ -70,14 +74,20 @@ public class ToolMessages {
             if (!event.has("timestamp")) {
                 event.put("timestamp", WIRE_TIME.format(createdAt.atOffset(ZoneOffset.UTC)));
             }
-            String topic = topics.eventTopic(eventType, toolId, (String) row.get("topic"));
-            byte[] bytes = json.writeValueAsBytes(event);
-            out.add(new OutboundMessage(id, topic, bytes, false, eventId, eventType, false, createdAt, null));
+            if (!STATE_REFRESH.equals(eventType)) {
+                String topic = topics.eventTopic(eventType, toolId, (String) row.get("topic"), event);
+                byte[] bytes = json.writeValueAsBytes(event);
+                out.add(new OutboundMessage(id, topic, bytes, false, eventId, eventType, false, createdAt, null));
+            }
             String states = (String) row.get("states");
             if (states != null) {
                 for (JsonNode state : json.readTree(states)) {
                     out.add(stateMessage(id, createdAt, state));
                 }
+            }
+            if (out.size() == first) {
+                out.add(OutboundMessage.unpublishable(id, createdAt, "tool " + toolId + " has no state to refresh"));
+                return;
             }
             out.set(out.size() - 1, lastOfRow(out.get(out.size() - 1)));
         } catch (JsonProcessingException | IllegalArgumentException e) {
@@ -95,42 +105,123 @@ public class ToolMessages {
                 state.path("event_id").asText(null), state.path("event_type").asText(null), false, createdAt, null);
     }
 
-    /** {"tool_id","tool_name","in_use","operational","user","since","previous_user"} in at most 200 bytes. */
+    /**
+     * {"tool_id","tool_name","in_use","operational","user","since","previous_user"} and, when the
+     * tool has them, {"next_reservation":{"user","start"},"interlock"}, in at most 200 bytes. When
+     * it does not fit, what a display can best spare gives way first: the tool name is shortened
+     * (a display knows its tool), then keys whose value is null are left out (no information is
+     * lost: a missing key reads as null), then the previous user (the past matters least), then
+     * the tool name, then the current and next users' names are shortened, then the next user is
+     * left out (the start stays), then the next reservation, then the current user. The usage,
+     * operational flag, since and interlock always stay, so the last step always fits.
+     */
     byte[] stateBytes(JsonNode state) throws JsonProcessingException {
-        String name = state.path("tool_name").asText("");
-        String user = textOrNull(state.get("user"));
-        String previous = textOrNull(state.get("previous_user"));
-        byte[] bytes = renderState(state, name, user, previous);
-        // shorten the tool name first, then the user names, a character at a time
-        while (bytes.length > STATE_MAX_BYTES && name.length() > 8) {
-            name = name.substring(0, name.length() - 1);
-            bytes = renderState(state, name.stripTrailing() + "…", user, previous);
+        StateShape shape = new StateShape(state.path("tool_name").asText(""), textOrNull(state.get("user")),
+                textOrNull(state.get("previous_user")), textOrNull(state.path("next_reservation").get("user")));
+        byte[] bytes = renderState(state, shape);
+        String name = shape.toolName;
+        while (bytes.length > STATE_MAX_BYTES && name.codePointCount(0, name.length()) > 8) {
+            name = withoutLastCharacter(name);
+            shape.toolName = name.stripTrailing() + "…";
+            bytes = renderState(state, shape);
         }
-        while (bytes.length > STATE_MAX_BYTES && (longer(user) || longer(previous))) {
-            if (longer(previous) && (previous.length() >= (user == null ? 0 : user.length()))) {
-                previous = previous.substring(0, previous.length() - 1);
-            } else {
-                user = user.substring(0, user.length() - 1);
+        for (Runnable giveWay : List.<Runnable>of(
+                shape::leaveOutNulls,
+                () -> shape.withPreviousUser = false,
+                () -> shape.withToolName = false)) {
+            if (bytes.length > STATE_MAX_BYTES) {
+                giveWay.run();
+                bytes = renderState(state, shape);
             }
-            bytes = renderState(state, name, user, previous);
+        }
+        while (bytes.length > STATE_MAX_BYTES && shape.shortenLongestUser()) {
+            bytes = renderState(state, shape);
+        }
+        for (Runnable giveWay : List.<Runnable>of(
+                () -> shape.nextUser = null,
+                () -> shape.withNextReservation = false,
+                () -> shape.withUser = false)) {
+            if (bytes.length > STATE_MAX_BYTES) {
+                giveWay.run();
+                bytes = renderState(state, shape);
+            }
         }
         return bytes;
     }
 
-    private static boolean longer(String s) {
-        return s != null && s.length() > 4;
+    /** What of a state is shown, as it gives way to fit. */
+    private static final class StateShape {
+        String toolName;
+        String user;
+        final String previousUser;
+        String nextUser;
+        boolean withToolName = true;
+        boolean withUser = true;
+        boolean withPreviousUser = true;
+        boolean withNextReservation = true;
+
+        StateShape(String toolName, String user, String previousUser, String nextUser) {
+            this.toolName = toolName;
+            this.user = user;
+            this.previousUser = previousUser;
+            this.nextUser = nextUser;
+        }
+
+        void leaveOutNulls() {
+            withUser = user != null;
+            withPreviousUser = previousUser != null;
+        }
+
+        /** Takes a character off the longer of the current and next users' names, down to 4; false when neither is longer. */
+        boolean shortenLongestUser() {
+            int longest = Math.max(length(user), length(nextUser));
+            if (longest <= 4) {
+                return false;
+            }
+            if (length(nextUser) == longest) {
+                nextUser = withoutLastCharacter(nextUser).stripTrailing();
+            } else {
+                user = withoutLastCharacter(user).stripTrailing();
+            }
+            return true;
+        }
+
+        private static int length(String s) {
+            return s == null ? 0 : s.codePointCount(0, s.length());
+        }
     }
 
-    private byte[] renderState(JsonNode state, String name, String user, String previous) throws JsonProcessingException {
+    private byte[] renderState(JsonNode state, StateShape shape) throws JsonProcessingException {
         ObjectNode node = json.createObjectNode();
         node.put("tool_id", state.path("tool_id").asInt());
-        node.put("tool_name", name);
+        if (shape.withToolName) {
+            node.put("tool_name", shape.toolName);
+        }
         node.put("in_use", state.path("in_use").asBoolean());
         node.put("operational", state.path("operational").asBoolean(true));
-        node.put("user", user);
+        if (shape.withUser) {
+            node.put("user", shape.user);
+        }
         node.put("since", textOrNull(state.get("since")));
-        node.put("previous_user", previous);
+        if (shape.withPreviousUser) {
+            node.put("previous_user", shape.previousUser);
+        }
+        JsonNode next = state.get("next_reservation");
+        if (shape.withNextReservation && next != null && next.isObject()) {
+            ObjectNode reservation = node.putObject("next_reservation");
+            reservation.put("user", shape.nextUser);
+            reservation.put("start", textOrNull(next.get("start")));
+        }
+        String interlock = textOrNull(state.get("interlock"));
+        if (interlock != null) {
+            node.put("interlock", interlock);
+        }
         return json.writeValueAsBytes(node);
+    }
+
+    /** Never splits a character that takes two UTF-16 units (an emoji, a rare CJK name). */
+    private static String withoutLastCharacter(String s) {
+        return s.substring(0, s.offsetByCodePoints(s.length(), -1));
     }
 
     private static String textOrNull(JsonNode node) {

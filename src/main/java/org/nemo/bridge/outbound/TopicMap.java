@@ -1,16 +1,24 @@
 package org.nemo.bridge.outbound;
 
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Event type → topic, from {@code bridge.topics} (DESIGN §4): templates under the prefix with
- * {@code {tool_id}} and {@code {event_type}}. A level built from data never contains
- * {@code /}, {@code +}, {@code #} or NUL, so no event can leave its place in the tree.
+ * {@code {tool_id}}, {@code {event_type}} and, for events that are not about a tool, any field
+ * of the event's payload ({@code {reservation_id}}, {@code {area_id}}, {@code {access_id}}).
+ * A level built from data never contains {@code /}, {@code +}, {@code #} or NUL, so no event
+ * can leave its place in the tree.
  */
 public class TopicMap {
 
     static final String DEFAULT_KEY = "default";
     static final String STATE_KEY = "tool_state";
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
 
     private final String prefix;
     private final Map<String, String> templates;
@@ -28,6 +36,11 @@ public class TopicMap {
      * topic for its event type.
      */
     public String eventTopic(String eventType, Integer toolId, String explicitTopic) {
+        return eventTopic(eventType, toolId, explicitTopic, null);
+    }
+
+    /** As above; placeholders other than {@code {tool_id}} and {@code {event_type}} come from the payload. */
+    public String eventTopic(String eventType, Integer toolId, String explicitTopic, JsonNode payload) {
         if (explicitTopic != null && !explicitTopic.isBlank()) {
             if (!explicitTopic.startsWith(prefix + "/")) {
                 throw new IllegalArgumentException("topic '" + explicitTopic + "' is outside the prefix '" + prefix + "/'");
@@ -35,25 +48,36 @@ public class TopicMap {
             return explicitTopic;
         }
         String template = templates.getOrDefault(eventType, templates.get(DEFAULT_KEY));
-        return expand(template, eventType, toolId);
+        return expand(template, eventType, toolId, payload);
     }
 
     public String stateTopic(int toolId) {
-        return expand(templates.get(STATE_KEY), STATE_KEY, toolId);
+        return expand(templates.get(STATE_KEY), STATE_KEY, toolId, null);
     }
 
-    private String expand(String template, String eventType, Integer toolId) {
-        String topic = template;
-        if (topic.contains("{tool_id}")) {
-            if (toolId == null) {
-                throw new IllegalArgumentException("topic '" + template + "' needs a tool_id and the event has none");
-            }
-            topic = topic.replace("{tool_id}", Integer.toString(toolId));
+    private String expand(String template, String eventType, Integer toolId, JsonNode payload) {
+        Matcher placeholder = PLACEHOLDER.matcher(template);
+        StringBuilder topic = new StringBuilder(prefix).append('/');
+        while (placeholder.find()) {
+            String name = placeholder.group(1);
+            String value = switch (name) {
+                case "event_type" -> level(eventType);
+                case "tool_id" -> toolId != null ? Integer.toString(toolId) : field(template, name, payload);
+                default -> field(template, name, payload);
+            };
+            placeholder.appendReplacement(topic, Matcher.quoteReplacement(value));
         }
-        if (topic.contains("{event_type}")) {
-            topic = topic.replace("{event_type}", level(eventType));
+        placeholder.appendTail(topic);
+        return topic.toString();
+    }
+
+    /** A scalar payload field as one topic level; anything else cannot place the event. */
+    private static String field(String template, String name, JsonNode payload) {
+        JsonNode value = payload == null ? null : payload.get(name);
+        if (value == null || value.isNull() || !value.isValueNode()) {
+            throw new IllegalArgumentException("topic '" + template + "' needs a " + name + " and the event has none");
         }
-        return prefix + "/" + topic;
+        return level(value.asText());
     }
 
     static String level(String value) {

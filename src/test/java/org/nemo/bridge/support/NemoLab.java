@@ -2,13 +2,14 @@ package org.nemo.bridge.support;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Does to NEMO's tables what NEMO does, as plain SQL: users, tools, usage, tasks. */
+/** Does to NEMO's tables what NEMO does, as plain SQL: users, tools, usage, tasks, interlocks, reservations, areas. */
 public class NemoLab {
 
     private final JdbcTemplate db;
@@ -64,6 +65,66 @@ public class NemoLab {
                 + "VALUES (?, ?, ?) RETURNING id", Integer.class, toolId, problem, forceShutdown);
     }
 
+    /** An interlock in the given state (-1 unknown, 1 unlocked, 2 locked). */
+    public int interlock(int state) {
+        return db.queryForObject("INSERT INTO \"NEMO_interlock\" (card_id, channel, state) VALUES (1, 1, ?) RETURNING id",
+                Integer.class, state);
+    }
+
+    public int toolWithInterlock(String name, int interlockId) {
+        return db.queryForObject("INSERT INTO \"NEMO_tool\" (name, interlock_id) VALUES (?, ?) RETURNING id",
+                Integer.class, name, interlockId);
+    }
+
+    /** What NEMO writes after talking to the interlock card: the state and the card's reply. */
+    public void setInterlockState(int interlockId, int state) {
+        db.update("UPDATE \"NEMO_interlock\" SET state = ?, most_recent_reply = 'ok', most_recent_reply_time = now() "
+                + "WHERE id = ?", state, interlockId);
+    }
+
+    public void rename(int toolId, String name) {
+        db.update("UPDATE \"NEMO_tool\" SET name = ? WHERE id = ?", name, toolId);
+    }
+
+    public void setVisible(int toolId, boolean visible) {
+        db.update("UPDATE \"NEMO_tool\" SET visible = ? WHERE id = ?", visible, toolId);
+    }
+
+    public int reserve(int toolId, int userId, Instant start, Instant end) {
+        return db.queryForObject("INSERT INTO \"NEMO_reservation\" (user_id, creator_id, tool_id, start, \"end\") "
+                + "VALUES (?, ?, ?, ?, ?) RETURNING id", Integer.class, userId, userId, toolId, Timestamp.from(start),
+                Timestamp.from(end));
+    }
+
+    public int reserveArea(int areaId, int userId, Instant start, Instant end) {
+        return db.queryForObject("INSERT INTO \"NEMO_reservation\" (user_id, creator_id, area_id, start, \"end\") "
+                + "VALUES (?, ?, ?, ?, ?) RETURNING id", Integer.class, userId, userId, areaId, Timestamp.from(start),
+                Timestamp.from(end));
+    }
+
+    public void moveReservation(int reservationId, Instant start, Instant end) {
+        db.update("UPDATE \"NEMO_reservation\" SET start = ?, \"end\" = ? WHERE id = ?", Timestamp.from(start),
+                Timestamp.from(end), reservationId);
+    }
+
+    public void cancelReservation(int reservationId) {
+        db.update("UPDATE \"NEMO_reservation\" SET cancelled = true, cancellation_time = now() WHERE id = ?", reservationId);
+    }
+
+    public int area(String name) {
+        return db.queryForObject("INSERT INTO \"NEMO_area\" (name) VALUES (?) RETURNING id", Integer.class, name);
+    }
+
+    /** The user enters the area: an access record with no end. */
+    public int enterArea(int areaId, int userId) {
+        return db.queryForObject("INSERT INTO \"NEMO_areaaccessrecord\" (area_id, customer_id, start) "
+                + "VALUES (?, ?, clock_timestamp()) RETURNING id", Integer.class, areaId, userId);
+    }
+
+    public void leaveArea(int recordId) {
+        db.update("UPDATE \"NEMO_areaaccessrecord\" SET \"end\" = clock_timestamp() WHERE id = ?", recordId);
+    }
+
     public long enqueue(String eventType, String payloadJson, Integer toolId, String topic) {
         return db.queryForObject("SELECT mqtt_bridge.enqueue(?, ?::jsonb, ?, ?)", Long.class, eventType, payloadJson, toolId,
                 topic);
@@ -75,5 +136,10 @@ public class NemoLab {
 
     public int outboxRows(int toolId) {
         return db.queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE tool_id = ?", Integer.class, toolId);
+    }
+
+    /** The event types written for a tool, in drain order. */
+    public List<String> outboxEventTypes(int toolId) {
+        return db.queryForList("SELECT event_type FROM mqtt_bridge.outbox WHERE tool_id = ? ORDER BY id", String.class, toolId);
     }
 }

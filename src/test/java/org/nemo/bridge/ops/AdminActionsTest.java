@@ -1,0 +1,174 @@
+package org.nemo.bridge.ops;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.CamelContext;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.Subscriber;
+import org.nemo.bridge.support.TestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpStatus;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Ops by hand and by file: replaying dead events, republishing every state, the outbox by
+ * status, retention, and a route file edited while the service runs (a good edit goes live,
+ * a broken one is refused in one line and the running routes keep working).
+ */
+@ExtendWith(OutputCaptureExtension.class)
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class AdminActionsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final HiveMqBroker BROKER = new HiveMqBroker();
+    private static final String DATABASE = TestDatabase.create("admin_actions");
+    private static final Path ROUTES = copyOfTheRoutes();
+
+    private static Path copyOfTheRoutes() {
+        try {
+            Path dir = Files.createTempDirectory("routes");
+            try (var files = Files.list(Path.of("routes"))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> DATABASE);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        registry.add("bridge.routes.directory", ROUTES::toString);
+        registry.add("bridge.outbox.retention", () -> "1h");
+        registry.add("bridge.outbox.purge-interval", () -> "1s");
+        registry.add("bridge.outbox.purge-batch", () -> "3");
+    }
+
+    @AfterAll
+    static void stop() {
+        BROKER.close();
+    }
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    CamelContext camel;
+
+    private TestRestTemplate admin() {
+        return http.withBasicAuth("admin", "test-admin");
+    }
+
+    @Test
+    void aDeadEventReplayedAfterItsCauseIsFixedIsPublished() throws InterruptedException {
+        NemoLab lab = new NemoLab(dataSource);
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/#")) {
+            long id = lab.enqueue("fixable", "{}", null, "nemo/fix/#");
+            await(() -> "dead".equals(lab.status(id)));
+            JsonNode dead = admin().getForObject("/api/admin/outbox?status=dead", JsonNode.class);
+            assertThat(dead.path("rows").toString()).contains("\"id\":" + id).contains("invalid topic");
+            assertThat(http.postForEntity("/api/admin/outbox/replay?ids=" + id, null, String.class).getStatusCode())
+                    .isEqualTo(HttpStatus.UNAUTHORIZED);
+
+            lab.db().update("UPDATE mqtt_bridge.outbox SET topic = 'nemo/fix/ok' WHERE id = ?", id);
+            JsonNode replayed = admin().postForObject("/api/admin/outbox/replay?ids=" + id, null, JsonNode.class);
+            assertThat(replayed.path("replayed").asInt()).isEqualTo(1);
+            display.awaitOne("nemo/fix/ok", WAIT);
+            await(() -> "published".equals(lab.status(id)));
+        }
+    }
+
+    @Test
+    void aSnapshotRepublishesTheRetainedStateOfEveryTool() {
+        NemoLab lab = new NemoLab(dataSource);
+        int a = lab.tool("Snapshot A");
+        int b = lab.tool("Snapshot B");
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/tools/+/state")) {
+            JsonNode queued = admin().postForObject("/api/admin/states/republish", null, JsonNode.class);
+            assertThat(queued.path("queued").asInt()).isGreaterThanOrEqualTo(2);
+            display.awaitOne("nemo/tools/" + a + "/state", WAIT);
+            assertThat(display.awaitOne("nemo/tools/" + b + "/state", WAIT).json().path("tool_id").asInt()).isEqualTo(b);
+        }
+    }
+
+    @Test
+    void publishedEventsPastTheRetentionArePurgedInBatchesAndDeadOnesKept() throws InterruptedException {
+        NemoLab lab = new NemoLab(dataSource);
+        for (int i = 0; i < 10; i++) {
+            lab.db().update("INSERT INTO mqtt_bridge.outbox (event_type, payload, status, published_at) "
+                    + "VALUES ('old', '{}', 'published', now() - interval '2 hours')");
+        }
+        lab.db().update("INSERT INTO mqtt_bridge.outbox (event_type, payload, status, last_error, created_at) "
+                + "VALUES ('old_dead', '{}', 'dead', 'kept', now() - interval '2 hours')");
+        await(() -> lab.db().queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE event_type = 'old'", Integer.class) == 0);
+        assertThat(lab.db().queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE event_type = 'old_dead'", Integer.class))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void anEditedRouteFileGoesLiveAndABrokenOneIsRefused(CapturedOutput output) throws Exception {
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/#")) {
+            Files.writeString(ROUTES.resolve("probe.yaml"), probe("reload_probe_v1"));
+            display.awaitOne("nemo/events/reload_probe_v1", Duration.ofSeconds(30));
+
+            Files.writeString(ROUTES.resolve("probe.yaml"), probe("reload_probe_v2"));
+            display.awaitOne("nemo/events/reload_probe_v2", Duration.ofSeconds(30));
+
+            Files.writeString(ROUTES.resolve("probe.yaml"), "- route:\n    id: probe\n    from: [this is not a route\n");
+            await(() -> output.getAll().contains("probe.yaml"));
+            Thread.sleep(2000);
+            assertThat(camel.getRoute("outbox-drain")).isNotNull();
+            new NemoLab(dataSource).enqueue("after_broken_edit", "{}", null, null);
+            display.awaitOne("nemo/events/after_broken_edit", WAIT);
+        }
+    }
+
+    private static String probe(String eventType) {
+        return """
+                - route:
+                    id: probe
+                    from:
+                      uri: timer:probe?repeatCount=1
+                      steps:
+                        - to: "sql:SELECT mqtt_bridge.enqueue('%s', '{}'::jsonb)"
+                """.formatted(eventType);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis()).as("condition within 30 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}

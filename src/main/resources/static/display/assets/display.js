@@ -92,7 +92,7 @@
       connecting: 'Connecting…',
       live: 'Live',
       lost: 'Connection lost — reconnecting…',
-      'not-current': 'Database unreachable — showing the last known state'
+      'not-current': 'Status unavailable — showing the last known state'
     }[state];
     footer.querySelector('[data-field="connection"]').textContent = text;
   }

@@ -182,6 +182,22 @@ class DisplayBrowserTest {
     }
 
     @Test
+    void whileTheBoardCannotBeReadThePageSaysItsStateMayBeOld() {
+        int tool = lab.tool("Critical Point Dryer");
+        openLive("/display/" + tool);
+
+        // the board's query reads NEMO's tasks: without them it fails, as with the database away
+        lab.db().execute("ALTER TABLE \"NEMO_task\" RENAME TO \"NEMO_task_away\"");
+        try {
+            within(LOST, () -> text("[data-field=connection]").equals("Status unavailable — showing the last known state"));
+            assertThat(text("[data-field=tool_name]")).isEqualTo("Critical Point Dryer");
+        } finally {
+            lab.db().execute("ALTER TABLE \"NEMO_task_away\" RENAME TO \"NEMO_task\"");
+        }
+        within(LOST, () -> text("[data-field=connection]").equals("Live"));
+    }
+
+    @Test
     void aProblemReportIsShownAndANextReservationOnlyWhenTheStateCarriesOne() {
         int tool = lab.tool("Mask Aligner");
         openLive("/display/" + tool);

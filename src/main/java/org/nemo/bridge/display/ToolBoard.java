@@ -69,11 +69,7 @@ public class ToolBoard {
 
     /** A new display: the others get whatever changed since the last read, the new one the whole board. */
     public synchronized void connect(DisplayFeed.Subscriber subscriber) {
-        if (feed.hasSubscribers()) {
-            refresh();
-        } else {
-            read();
-        }
+        readNow();
         feed.add(subscriber, tools, readable);
     }
 
@@ -83,13 +79,22 @@ public class ToolBoard {
     }
 
     public synchronized List<ObjectNode> tools() {
-        read();
+        readNow();
         return List.copyOf(tools.values());
     }
 
     /** False while the database cannot be read: the pages then say their state may be old. */
     public boolean readable() {
         return readable;
+    }
+
+    /** A fresh read that the open pages hear about too, so that none of them misses a change. */
+    private void readNow() {
+        if (feed.hasSubscribers()) {
+            refresh();
+        } else {
+            read();
+        }
     }
 
     private boolean read() {

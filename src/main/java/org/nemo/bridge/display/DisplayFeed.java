@@ -87,7 +87,7 @@ public class DisplayFeed implements SmartLifecycle {
 
     void heartbeat(boolean current) {
         ObjectNode beat = json.createObjectNode();
-        beat.put("time", ToolMessages.WIRE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC)));
+        beat.put("time", now());
         beat.put("current", current);
         String data = write(beat);
         for (Subscriber subscriber : subscribers) {
@@ -105,7 +105,7 @@ public class DisplayFeed implements SmartLifecycle {
 
     private String snapshotOf(Subscriber subscriber, Map<Integer, ObjectNode> tools, boolean current) {
         ObjectNode snapshot = json.createObjectNode();
-        snapshot.put("time", ToolMessages.WIRE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC)));
+        snapshot.put("time", now());
         snapshot.put("current", current);
         ArrayNode list = snapshot.putArray("tools");
         tools.values().stream().filter(t -> subscriber.wants(t.path("tool_id").asInt())).forEach(list::add);
@@ -122,6 +122,11 @@ public class DisplayFeed implements SmartLifecycle {
             subscribers.remove(subscriber);
             return false;
         }
+    }
+
+    /** The server's clock, by which the pages show times and elapsed durations. */
+    private static String now() {
+        return ToolMessages.WIRE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC));
     }
 
     private String write(ObjectNode node) {

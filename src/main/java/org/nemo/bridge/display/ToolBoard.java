@@ -36,6 +36,7 @@ public class ToolBoard {
     private final DisplayFeed feed;
     private final String query;
     private Map<Integer, ObjectNode> tools = Map.of();
+    // false while the database cannot be read: the pages then say that their state may be old
     private volatile boolean readable = true;
 
     public ToolBoard(JdbcTemplate db, ObjectMapper json, DisplayFeed feed, BridgeProperties properties) {
@@ -81,11 +82,6 @@ public class ToolBoard {
     public synchronized List<ObjectNode> tools() {
         readNow();
         return List.copyOf(tools.values());
-    }
-
-    /** False while the database cannot be read: the pages then say their state may be old. */
-    public boolean readable() {
-        return readable;
     }
 
     /** A fresh read that the open pages hear about too, so that none of them misses a change. */

@@ -140,7 +140,8 @@
 
   function sinceText(tool) {
     if (!tool || !tool.since) return '';
-    return (tool.in_use ? 'since ' : 'free since ') + clockTime(tool.since);
+    if (tool.in_use) return 'since ' + clockTime(tool.since);
+    return (tool.operational === false ? 'unused since ' : 'free since ') + clockTime(tool.since);
   }
 
   function setText(root, field, text) {

@@ -206,12 +206,18 @@ class DisplayBrowserTest {
     @Test
     void aProblemReportIsShownAndANextReservationOnlyWhenTheStateCarriesOne() {
         int tool = lab.tool("Mask Aligner");
+        lab.disable(lab.enable(tool, lab.user("Chien-Shiung", "Wu")));
         openLive("/display/" + tool);
         assertThat(browser.findElement(By.cssSelector("[data-fact=next_reservation]")).isDisplayed()).isFalse();
 
         lab.task(tool, "Lamp flickers; exposure times unreliable", false);
         within(LIVE, () -> text("[data-field=problem]").equals("⚠ Lamp flickers; exposure times unreliable"));
         assertThat(text("[data-field=status]")).isEqualToIgnoringCase("Free");
+        assertThat(text("[data-field=since]")).startsWith("free since ");
+
+        lab.setOperational(tool, false);
+        within(LIVE, () -> text("[data-field=status]").equalsIgnoreCase("Down"));
+        assertThat(text("[data-field=since]")).startsWith("unused since ");
 
         // another feature of the bridge adds next_reservation to the state; the page shows it when there
         lab.db().execute("ALTER TABLE mqtt_bridge.tool_state ADD COLUMN IF NOT EXISTS next_reservation jsonb");

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * Camel's cluster service on what every lab already has: PostgreSQL. The leader of a
  * namespace is the instance holding a session advisory lock on a dedicated connection. A
  * killed leader's backend ends and frees the lock at once; a leader cut off from the
- * database gives up leadership as soon as its own check fails, and the server drops its
- * session (TCP keep-alives of a few seconds) so a follower takes over within the check
- * interval plus that — well under 10 s.
+ * database gives up leadership as soon as its own check fails (at most one check interval
+ * plus the socket timeout), and the server drops its session (TCP keep-alives of a few
+ * seconds). A new holder of the lock waits out that same time before it leads, so two
+ * instances never publish at once; takeover stays under 10 s.
  */
 public class PostgresLeaderElection extends AbstractCamelClusterService<PostgresLeaderElection.View> {
 
@@ -60,6 +61,7 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
         private ScheduledExecutorService checker;
         private volatile Connection connection;
         private volatile boolean leader;
+        private long lockedAt;
 
         View(PostgresLeaderElection service, String namespace) {
             super(service, namespace);
@@ -96,10 +98,14 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
                 if (connection == null) {
                     connection = open();
                 }
-                if (leader) {
+                if (lockedAt > 0) {
                     try (Statement s = connection.createStatement()) {
                         s.setQueryTimeout((int) Math.max(1, checkIntervalMillis / 1000));
                         s.execute("SELECT 1");
+                    }
+                    // the previous leader has had the time to notice it lost the lock and stop
+                    if (!leader && System.currentTimeMillis() - lockedAt >= graceMillis()) {
+                        step(true, "took the lock");
                     }
                 } else {
                     try (PreparedStatement s = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
@@ -107,7 +113,13 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
                         try (ResultSet rs = s.executeQuery()) {
                             rs.next();
                             if (rs.getBoolean(1)) {
-                                step(true, "took the lock");
+                                lockedAt = System.currentTimeMillis();
+                                if (anotherLeaderSeenLately()) {
+                                    LOG.info("Took the lock for '{}'; leading in {} ms, once the previous leader has surely stopped",
+                                            getNamespace(), graceMillis());
+                                } else {
+                                    step(true, "took the lock");
+                                }
                             }
                         }
                     }
@@ -128,7 +140,7 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
             }
             props.setProperty("ApplicationName", APPLICATION_NAME);
             props.setProperty("connectTimeout", "5");
-            props.setProperty("socketTimeout", Long.toString(Math.max(5, 2 * checkIntervalMillis / 1000)));
+            props.setProperty("socketTimeout", Long.toString(socketTimeoutSeconds()));
             props.setProperty("tcpKeepAlive", "true");
             Connection c = DriverManager.getConnection(jdbcUrl, props);
             try (Statement s = c.createStatement()) {
@@ -138,7 +150,29 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
             return c;
         }
 
+        private long socketTimeoutSeconds() {
+            return Math.max(3, 2 * checkIntervalMillis / 1000);
+        }
+
+        /** Did another instance say it led in its recent heartbeats? Then it may still be finishing. */
+        private boolean anotherLeaderSeenLately() throws SQLException {
+            try (PreparedStatement s = connection.prepareStatement("SELECT count(*) FROM mqtt_bridge.bridge_status "
+                    + "WHERE leader AND instance_id <> ? AND last_heartbeat > now() - interval '20 seconds'")) {
+                s.setString(1, memberId);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) > 0;
+                }
+            }
+        }
+
+        /** How long a leader that lost its session may take to notice: its check interval and socket timeout. */
+        private long graceMillis() {
+            return socketTimeoutSeconds() * 1000 + checkIntervalMillis;
+        }
+
         private void closeConnection() {
+            lockedAt = 0;
             Connection c = connection;
             connection = null;
             if (c != null) {

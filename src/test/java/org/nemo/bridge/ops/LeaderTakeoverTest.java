@@ -67,8 +67,8 @@ class LeaderTakeoverTest {
 
             // a redeploy of the leader: the follower takes over
             display.clear();
-            long stoppedAt = System.currentTimeMillis();
             first.close();
+            long stoppedAt = System.currentTimeMillis();
             for (int i = 0; i < 20; i++) {
                 lab.enqueue("during_takeover", "{\"n\":" + i + "}", null, null);
             }

@@ -84,6 +84,34 @@ class OperabilityTest {
     }
 
     @Test
+    void everyMetricTheGrafanaDashboardQueriesExists() throws Exception {
+        NemoLab lab = new NemoLab(dataSource);
+        long id = lab.enqueue("dashboard_check", "{}", null, null);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!"published".equals(lab.status(id))) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(java.nio.file.Path.of("docker/grafana/dashboards/nemo-mqtt-bridge.json").toFile());
+        String prometheus = admin().getForObject("/actuator/prometheus", String.class);
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b((?:nemo|camel)_[a-z_]+)");
+        int checked = 0;
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                java.util.regex.Matcher m = metric.matcher(target.path("expr").asText());
+                while (m.find()) {
+                    assertThat(prometheus).as("panel '" + panel.path("title").asText() + "' queries " + m.group(1))
+                            .containsPattern("(?m)^" + m.group(1) + "[{ ]");
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(10);
+        assertThat(prometheus).containsPattern("camel_exchanges_total\\{[^}]*routeId=\"outbox-drain\"");
+    }
+
+    @Test
     void healthTurnsDownWhenTheBrokerStopsAndUpWhenItIsBack() throws InterruptedException {
         assertThat(awaitHealth("UP").path("components").path("broker").path("status").asText()).isEqualTo("UP");
         BROKER.stop();

@@ -1,0 +1,94 @@
+package org.nemo.bridge.inbound;
+
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.ProducerTemplate;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.BrokerAddress;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The beans the inbound routes name: the two persistent sessions, the rules, the stores, liveness. */
+@Configuration(proxyBeanMethods = false)
+public class InboundConfiguration {
+
+    /** Where a store rings when a machine's status is owed; routes/inbound.yaml consumes it. */
+    static final String STATUS_DOORBELL = "seda:machine-status?size=1&discardWhenFull=true";
+
+    @Bean(destroyMethod = "close")
+    public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
+            throws MqttException {
+        return new InboundMqttClient(broker.url(), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt()),
+                inbound.sharedGroup());
+    }
+
+    @Bean(destroyMethod = "close")
+    public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
+            throws MqttException {
+        return new InboundMqttClient(broker.url(), inbound.clientId() + "-events", options(inbound, bridge.mqtt()),
+                inbound.sharedGroup());
+    }
+
+    static MqttConnectionOptions options(InboundProperties inbound, BridgeProperties.Mqtt mqtt) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(inbound.sessionExpiry().toSeconds());
+        options.setReceiveMaximum(inbound.receiveMaximum());
+        options.setAutomaticReconnect(true);
+        options.setAutomaticReconnectDelay(1, (int) Math.max(1, mqtt.maxReconnectDelay().toSeconds()));
+        options.setKeepAliveInterval(mqtt.keepAlive());
+        options.setConnectionTimeout((int) Math.max(1, mqtt.connectTimeout().toSeconds()));
+        if (mqtt.username() != null && !mqtt.username().isBlank()) {
+            options.setUserName(mqtt.username());
+            if (mqtt.password() != null) {
+                options.setPassword(mqtt.password().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return options;
+    }
+
+    @Bean
+    public InboundSessionPolicy inboundSession() {
+        return new InboundSessionPolicy();
+    }
+
+    @Bean
+    public TelemetryRules telemetryRules(ObjectMapper json, InboundProperties inbound) {
+        return new TelemetryRules(json, inbound.telemetryTopic(), inbound.maxPayloadBytes());
+    }
+
+    @Bean
+    public EnvelopeRules envelopeRules(ObjectMapper json, InboundProperties inbound) {
+        return new EnvelopeRules(json, inbound.maxPayloadBytes());
+    }
+
+    @Bean
+    public InboundMetrics inboundMetrics(MeterRegistry registry) {
+        return new InboundMetrics(registry);
+    }
+
+    @Bean(destroyMethod = "stop")
+    public TelemetryStore telemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundTelemetryClient,
+                                         InboundProperties inbound, InboundMetrics metrics, ObjectProvider<ProducerTemplate> camel) {
+        return new TelemetryStore(jdbc, transaction, inboundTelemetryClient, inbound.batchSize(), metrics,
+                () -> camel.getObject().sendBody(STATUS_DOORBELL, null));
+    }
+
+    @Bean(destroyMethod = "stop")
+    public InboxStore inboxStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundEventsClient,
+                                 InboundProperties inbound, InboundMetrics metrics) {
+        return new InboxStore(jdbc, transaction, inboundEventsClient, inbound.batchSize(), metrics);
+    }
+
+    @Bean
+    public MachineLiveness machineLiveness(ObjectMapper json, InboundProperties inbound, InboundMetrics metrics) {
+        return new MachineLiveness(json, inbound.machineOfflineAfter(), inbound.statusTopic(), metrics);
+    }
+}

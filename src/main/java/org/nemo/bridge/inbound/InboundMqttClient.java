@@ -1,0 +1,134 @@
+package org.nemo.bridge.inbound;
+
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persistent inbound session behind one camel-paho-mqtt5 consumer: a stable client id,
+ * clean start off, a session expiry and manual acknowledgements (the store acknowledges
+ * after its commit). Handed to the endpoint as {@code client=#…}, it connects on the
+ * consumer's subscribe, that is after the consumer installed its callback: a resumed
+ * session delivers its queued messages right after CONNACK, and Paho drops, unacknowledged,
+ * whatever arrives before a callback is set. A broker that is down at boot makes the
+ * subscribe fail, and the supervising route controller tries again later.
+ */
+public class InboundMqttClient extends MqttClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundMqttClient.class);
+
+    private final MqttConnectionOptions options;
+    private final String sharedGroup;
+    private final String brokerUrl;
+    private volatile boolean closing;
+
+    public InboundMqttClient(String brokerUrl, String clientId, MqttConnectionOptions options, String sharedGroup)
+            throws MqttException {
+        super(brokerUrl, clientId, new MemoryPersistence());
+        this.brokerUrl = brokerUrl;
+        this.options = options;
+        this.sharedGroup = sharedGroup == null || sharedGroup.isBlank() ? null : sharedGroup.trim();
+        setManualAcks(true);
+    }
+
+    /** With a shared group the instances of the bridge split the messages of the filter between them. */
+    String subscription(String topicFilter) {
+        return sharedGroup == null ? topicFilter : "$share/" + sharedGroup + "/" + topicFilter;
+    }
+
+    @Override
+    public synchronized IMqttToken subscribe(String topicFilter, int qos) throws MqttException {
+        if (!isConnected()) {
+            IMqttToken token = connectWithResult(options);
+            LOG.info("MQTT inbound session {} connected {} ({})", getClientId(), brokerUrl,
+                    token.getSessionPresent() ? "session resumed" : "new session");
+        }
+        return super.subscribe(subscription(topicFilter), qos);
+    }
+
+    @Override
+    public void setCallback(MqttCallback callback) {
+        super.setCallback(new StateLogging(callback));
+    }
+
+    /** Disconnects, keeping the session: the broker queues for us until the consumer subscribes again. */
+    synchronized void pause() {
+        closing = true;
+        try {
+            disconnect(2000);
+        } catch (MqttException e) {
+            LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), e.toString());
+        } finally {
+            closing = false;
+        }
+    }
+
+    /** Ends the connection but keeps the session: the broker queues for us until we are back. */
+    public void close() {
+        closing = true;
+        try {
+            if (isConnected()) {
+                disconnect(2000);
+            }
+            super.close(true);
+        } catch (MqttException | RuntimeException e) {
+            LOG.debug("MQTT inbound session {} close: {}", getClientId(), e.toString());
+        }
+    }
+
+    /** One log line per change of the connection, around the consumer's own callback. */
+    private final class StateLogging implements MqttCallback {
+
+        private final MqttCallback consumer;
+
+        StateLogging(MqttCallback consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            if (!closing) {
+                String reason = response.getException() != null ? response.getException().getMessage() : response.getReasonString();
+                LOG.warn("MQTT inbound session {} lost {}: {}; reconnecting, the broker keeps our messages", getClientId(), brokerUrl,
+                        reason);
+            }
+            consumer.disconnected(response);
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+            if (reconnect) {
+                LOG.info("MQTT inbound session {} reconnected {}", getClientId(), brokerUrl);
+            }
+            consumer.connectComplete(reconnect, serverURI);
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            consumer.mqttErrorOccurred(exception);
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) throws Exception {
+            consumer.messageArrived(topic, message);
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            consumer.deliveryComplete(token);
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            consumer.authPacketArrived(reasonCode, properties);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.nemo.bridge.inbound;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.nemo.bridge.BridgeApplication;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.MosquittoBroker;
+import org.nemo.bridge.support.Publisher;
+import org.nemo.bridge.support.TestBroker;
+import org.nemo.bridge.support.TestDatabase;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole bridge stops and starts again while machines keep publishing at QoS 1: the
+ * persistent session delivers what arrived meanwhile, and every reading is stored.
+ */
+class InboundRestartTest {
+
+    private static final int READINGS = 1500;
+
+    @Test
+    void aBridgeRestartMidStreamLosesNothing() throws Exception {
+        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+            String database = TestDatabase.create("inbound_restart");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            ConfigurableApplicationContext bridge = start(broker, database);
+            AtomicInteger published = new AtomicInteger();
+            Thread machines = new Thread(() -> {
+                try (Publisher publisher = new Publisher(broker.url())) {
+                    for (int seq = 0; seq < READINGS; seq++) {
+                        publisher.publish("factory/machine/restart-" + (seq % 5) + "/telemetry", "{\"seq\":" + seq + "}");
+                        published.incrementAndGet();
+                        Thread.sleep(8);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "machines");
+            machines.start();
+            try {
+                awaitStored(db, 200, Duration.ofSeconds(30));
+                bridge.close();
+                int whenStopped = published.get();
+                assertThat(whenStopped).as("the machines were still publishing").isLessThan(READINGS);
+                Thread.sleep(1000);
+                bridge = start(broker, database);
+                machines.join(120_000);
+                assertThat(published.get()).isEqualTo(READINGS);
+                awaitStored(db, READINGS, Duration.ofSeconds(60));
+            } finally {
+                machines.interrupt();
+                bridge.close();
+            }
+            assertThat(db.queryForObject("SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry", Integer.class))
+                    .isEqualTo(READINGS);
+        }
+    }
+
+    private static ConfigurableApplicationContext start(TestBroker broker, String database) {
+        return new SpringApplicationBuilder(BridgeApplication.class).run(
+                "--spring.datasource.url=" + database,
+                "--spring.datasource.username=postgres",
+                "--bridge.mqtt.broker-url=" + broker.url(),
+                "--bridge.mqtt.client-id=restart-bridge",
+                "--server.port=0",
+                "--camel.main.jmx-enabled=false");
+    }
+
+    private static void awaitStored(JdbcTemplate db, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        int stored;
+        while ((stored = db.queryForObject("SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry", Integer.class)) < count) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("expected " + count + " readings stored, found " + stored);
+            }
+            Thread.sleep(100);
+        }
+    }
+}

@@ -4,12 +4,10 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.camel.ProducerTemplate;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.BrokerAddress;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -18,9 +16,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** The beans the inbound routes name: the two persistent sessions, the rules, the stores, liveness. */
 @Configuration(proxyBeanMethods = false)
 public class InboundConfiguration {
-
-    /** Where a store rings when a machine's status is owed; routes/inbound.yaml consumes it. */
-    static final String STATUS_DOORBELL = "seda:machine-status?size=1&discardWhenFull=true";
 
     @Bean(destroyMethod = "close")
     public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
@@ -76,9 +71,8 @@ public class InboundConfiguration {
 
     @Bean(destroyMethod = "stop")
     public TelemetryStore telemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundTelemetryClient,
-                                         InboundProperties inbound, InboundMetrics metrics, ObjectProvider<ProducerTemplate> camel) {
-        return new TelemetryStore(jdbc, transaction, inboundTelemetryClient, inbound.batchSize(), metrics,
-                () -> camel.getObject().sendBody(STATUS_DOORBELL, null));
+                                         InboundProperties inbound, InboundMetrics metrics) {
+        return new TelemetryStore(jdbc, transaction, inboundTelemetryClient, inbound.batchSize(), metrics);
     }
 
     @Bean(destroyMethod = "stop")

@@ -1,5 +1,7 @@
 package org.nemo.bridge.inbound;
 
+import org.apache.camel.Route;
+import org.apache.camel.StatefulService;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -29,6 +31,7 @@ public class InboundMqttClient extends MqttClient {
     private final String sharedGroup;
     private final String brokerUrl;
     private volatile boolean closing;
+    private volatile Route route;
 
     public InboundMqttClient(String brokerUrl, String clientId, MqttConnectionOptions options, String sharedGroup)
             throws MqttException {
@@ -57,6 +60,21 @@ public class InboundMqttClient extends MqttClient {
     @Override
     public void setCallback(MqttCallback callback) {
         super.setCallback(new StateLogging(callback));
+    }
+
+    /** The route this session feeds, so that a stopping route is not fed any more. */
+    void feeds(Route route) {
+        this.route = route;
+    }
+
+    /**
+     * Between the consumer's stop and the disconnect, a message would be rejected by the
+     * stopping route (one stack trace each); left unacknowledged instead, the broker delivers
+     * it again to the resumed session.
+     */
+    private boolean consumerStopped() {
+        Route fed = route;
+        return fed != null && fed.getConsumer() instanceof StatefulService consumer && (consumer.isStopping() || consumer.isStopped());
     }
 
     /** Disconnects, keeping the session: the broker queues for us until the consumer subscribes again. */
@@ -118,7 +136,9 @@ public class InboundMqttClient extends MqttClient {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) throws Exception {
-            consumer.messageArrived(topic, message);
+            if (!consumerStopped()) {
+                consumer.messageArrived(topic, message);
+            }
         }
 
         @Override

@@ -18,6 +18,13 @@ public class InboundSessionPolicy extends RoutePolicySupport {
     private static final Logger LOG = LoggerFactory.getLogger(InboundSessionPolicy.class);
 
     @Override
+    public void onStart(Route route) {
+        if (route.getEndpoint() instanceof PahoMqtt5Endpoint paho && paho.getClient() instanceof InboundMqttClient client) {
+            client.feeds(route);
+        }
+    }
+
+    @Override
     public void onStop(Route route) {
         pause(route);
     }

@@ -5,10 +5,13 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.apache.camel.Exchange;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -16,8 +19,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Stores telemetry in batches (accepted readings, rejections) and, in the same transaction,
- * moves each machine's last_seen forward. When a machine is new or back from silence its
- * retained status is owed, and the liveness route is woken to publish it.
+ * moves each machine's last_seen forward. A reading whose machine is new or back from
+ * silence leaves its exchange with {@code machineStatusOwed}, so the route wakes the status
+ * publisher.
  */
 public class TelemetryStore extends GroupCommit<TelemetryReading> {
 
@@ -27,14 +31,13 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
 
     private final JdbcTemplate jdbc;
     private final InboundMetrics metrics;
-    private final Runnable statusOwed;
+    private final Set<String> statusOwed = new HashSet<>();
 
     public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, MqttClient client, int batchSize,
-                          InboundMetrics metrics, Runnable statusOwed) {
+                          InboundMetrics metrics) {
         super("telemetry", TelemetryReading.class, client, transaction, batchSize);
         this.jdbc = jdbc;
         this.metrics = metrics;
-        this.statusOwed = statusOwed;
     }
 
     @Override
@@ -72,32 +75,39 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
                 ps.setTimestamp(5, Timestamp.from(r.receivedAt()));
             });
         }
-        boolean owed = !seen.isEmpty() && machinesSeen(seen);
+        Set<String> owed = seen.isEmpty() ? Set.of() : machinesSeen(seen);
         return () -> {
             metrics.telemetry(accepted.size(), rejected.size());
-            if (owed) {
-                statusOwed.run();
-            }
+            statusOwed.clear();
+            statusOwed.addAll(owed);
         };
     }
 
-    private boolean machinesSeen(Map<String, Instant> seen) {
-        return Boolean.TRUE.equals(jdbc.execute((ConnectionCallback<Boolean>) connection -> {
+    /** Returns the machines whose retained status is now out of date. */
+    private Set<String> machinesSeen(Map<String, Instant> seen) {
+        return jdbc.execute((ConnectionCallback<Set<String>>) connection -> {
             Array ids = connection.createArrayOf("text", seen.keySet().toArray());
             Array times = connection.createArrayOf("timestamptz",
                     seen.values().stream().map(Timestamp::from).toArray());
             try (var ps = connection.prepareStatement(MACHINES_SEEN)) {
                 ps.setArray(1, ids);
                 ps.setArray(2, times);
-                boolean owed = false;
+                Set<String> owed = new HashSet<>();
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        owed |= rs.getBoolean("status_owed");
+                        if (rs.getBoolean("status_owed")) {
+                            owed.add(rs.getString("machine_id"));
+                        }
                     }
                 }
                 return owed;
             }
-        }));
+        });
+    }
+
+    @Override
+    void committed(TelemetryReading reading, Exchange exchange) {
+        exchange.setProperty("machineStatusOwed", reading.accepted() && statusOwed.remove(reading.machineId()));
     }
 
     @Override

@@ -76,10 +76,6 @@ abstract class GroupCommit<T> implements AsyncProcessor {
     /** Writes one batch inside the open transaction; returns what to do once it is committed. */
     abstract Runnable write(List<T> batch);
 
-    /** After the commit, before the exchange goes on: what the route should know about the stored item. */
-    void committed(T item, Exchange exchange) {
-    }
-
     /** The same message turned into something the database cannot refuse (a rejection with the reason). */
     abstract T refused(T item, String why);
 
@@ -141,7 +137,6 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 for (Pending<T> p : batch) {
                     if (committed) {
                         acknowledge(p);
-                        committed(p.item, p.exchange);
                     } else {
                         p.exchange.setException(new IllegalStateException("not stored before shutdown; the broker redelivers it"));
                     }

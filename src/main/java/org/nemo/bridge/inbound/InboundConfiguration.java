@@ -21,14 +21,14 @@ public class InboundConfiguration {
     public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
             throws MqttException {
         return new InboundMqttClient(broker.url(), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt()),
-                inbound.sharedGroup());
+                inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
     }
 
     @Bean(destroyMethod = "close")
     public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
             throws MqttException {
         return new InboundMqttClient(broker.url(), inbound.clientId() + "-events", options(inbound, bridge.mqtt()),
-                inbound.sharedGroup());
+                inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
     }
 
     static MqttConnectionOptions options(InboundProperties inbound, BridgeProperties.Mqtt mqtt) {

@@ -1,5 +1,11 @@
 package org.nemo.bridge.inbound;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
 import org.apache.camel.Route;
 import org.apache.camel.StatefulService;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -20,25 +26,43 @@ import org.slf4j.LoggerFactory;
  * after its commit). Handed to the endpoint as {@code client=#…}, it connects on the
  * consumer's subscribe, that is after the consumer installed its callback: a resumed
  * session delivers its queued messages right after CONNACK, and Paho drops, unacknowledged,
- * whatever arrives before a callback is set. A broker that is down at boot makes the
- * subscribe fail, and the supervising route controller tries again later.
+ * whatever arrives before a callback is set.
+ * <p>
+ * A broker that is away does not fail the consumer's start: a consumer whose start failed
+ * forgets the client it was given and, on its next start, makes its own (default broker
+ * URL, random id, no session). Instead the session connects in the background with
+ * back-off and subscribes once it is up; after that Paho reconnects by itself.
  */
 public class InboundMqttClient extends MqttClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboundMqttClient.class);
+    private static final long FIRST_RETRY_MILLIS = 500;
 
     private final MqttConnectionOptions options;
     private final String sharedGroup;
     private final String brokerUrl;
+    private final long maxRetryMillis;
+    private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService connector;
     private volatile boolean closing;
+    private volatile boolean paused;
     private volatile Route route;
+    private boolean connecting;
+    private String lastProblem;
+    private long retryMillis = FIRST_RETRY_MILLIS;
 
-    public InboundMqttClient(String brokerUrl, String clientId, MqttConnectionOptions options, String sharedGroup)
-            throws MqttException {
+    public InboundMqttClient(String brokerUrl, String clientId, MqttConnectionOptions options, String sharedGroup,
+                             long maxRetryMillis) throws MqttException {
         super(brokerUrl, clientId, new MemoryPersistence());
         this.brokerUrl = brokerUrl;
         this.options = options;
+        this.maxRetryMillis = Math.max(FIRST_RETRY_MILLIS, maxRetryMillis);
         this.sharedGroup = sharedGroup == null || sharedGroup.isBlank() ? null : sharedGroup.trim();
+        this.connector = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, clientId + "-connector");
+            thread.setDaemon(true);
+            return thread;
+        });
         setManualAcks(true);
     }
 
@@ -47,14 +71,49 @@ public class InboundMqttClient extends MqttClient {
         return sharedGroup == null ? topicFilter : "$share/" + sharedGroup + "/" + topicFilter;
     }
 
+    /** Subscribes now when connected, else once the session is up (the consumer ignores the token). */
     @Override
     public synchronized IMqttToken subscribe(String topicFilter, int qos) throws MqttException {
-        if (!isConnected()) {
+        subscriptions.put(subscription(topicFilter), qos);
+        paused = false;
+        if (isConnected()) {
+            return super.subscribe(subscription(topicFilter), qos);
+        }
+        if (!connecting) {
+            connecting = true;
+            connector.execute(this::connectSession);
+        }
+        return null;
+    }
+
+    private synchronized void connectSession() {
+        if (closing || paused || isConnected()) {
+            connecting = false;
+            return;
+        }
+        try {
             IMqttToken token = connectWithResult(options);
+            for (Map.Entry<String, Integer> s : subscriptions.entrySet()) {
+                super.subscribe(s.getKey(), s.getValue());
+            }
             LOG.info("MQTT inbound session {} connected {} ({})", getClientId(), brokerUrl,
                     token.getSessionPresent() ? "session resumed" : "new session");
+            lastProblem = null;
+            retryMillis = FIRST_RETRY_MILLIS;
+            connecting = false;
+        } catch (MqttException | RuntimeException e) {
+            String problem = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+            if (!String.valueOf(problem).equals(lastProblem)) {
+                lastProblem = String.valueOf(problem);
+                LOG.warn("MQTT inbound session {} cannot connect {}: {}; retrying every {}s at most, the broker keeps our messages",
+                        getClientId(), brokerUrl, problem, maxRetryMillis / 1000);
+            }
+            long delay = retryMillis;
+            retryMillis = Math.min(retryMillis * 2, maxRetryMillis);
+            if (!closing) {
+                connector.schedule(this::connectSession, delay, TimeUnit.MILLISECONDS);
+            }
         }
-        return super.subscribe(subscription(topicFilter), qos);
     }
 
     @Override
@@ -79,26 +138,29 @@ public class InboundMqttClient extends MqttClient {
 
     /** Disconnects, keeping the session: the broker queues for us until the consumer subscribes again. */
     synchronized void pause() {
-        closing = true;
+        paused = true;
         try {
-            disconnect(2000);
+            if (isConnected()) {
+                disconnect(2000);
+            }
         } catch (MqttException e) {
             LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), e.toString());
-        } finally {
-            closing = false;
         }
     }
 
     /** Ends the connection but keeps the session: the broker queues for us until we are back. */
     public void close() {
         closing = true;
-        try {
-            if (isConnected()) {
-                disconnect(2000);
+        connector.shutdownNow();
+        synchronized (this) {
+            try {
+                if (isConnected()) {
+                    disconnect(2000);
+                }
+                super.close(true);
+            } catch (MqttException | RuntimeException e) {
+                LOG.debug("MQTT inbound session {} close: {}", getClientId(), e.toString());
             }
-            super.close(true);
-        } catch (MqttException | RuntimeException e) {
-            LOG.debug("MQTT inbound session {} close: {}", getClientId(), e.toString());
         }
     }
 
@@ -113,7 +175,7 @@ public class InboundMqttClient extends MqttClient {
 
         @Override
         public void disconnected(MqttDisconnectResponse response) {
-            if (!closing) {
+            if (!closing && !paused) {
                 String reason = response.getException() != null ? response.getException().getMessage() : response.getReasonString();
                 LOG.warn("MQTT inbound session {} lost {}: {}; reconnecting, the broker keeps our messages", getClientId(), brokerUrl,
                         reason);

@@ -4,7 +4,7 @@ import java.time.Instant;
 
 /**
  * One telemetry message as the rules read it: an accepted reading (reason null) or a
- * rejection with its reason and the bytes as they arrived.
+ * rejection with its reason and the bytes as they arrived (stored for rejections only).
  */
 public record TelemetryReading(
         String topic,
@@ -30,7 +30,7 @@ public record TelemetryReading(
     }
 
     TelemetryReading refusedBy(String why) {
-        String text = payloadText;
+        String text = payload == null ? null : InboundText.utf8(payload);
         return rejected(topic, receivedAt, "database refused the reading: " + InboundText.cut(why, 200), payload, text);
     }
 }

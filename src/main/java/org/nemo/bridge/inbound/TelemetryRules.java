@@ -5,6 +5,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +37,7 @@ public class TelemetryRules {
     /** @param topicFilter the subscription, e.g. factory/machine/+/telemetry; its + level names the machine */
     public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes) {
         this.json = InboundText.strict(json);
-        this.machineLevel = java.util.Arrays.asList(topicFilter.split("/", -1)).indexOf("+");
+        this.machineLevel = Arrays.asList(topicFilter.split("/", -1)).indexOf("+");
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
@@ -85,7 +86,7 @@ public class TelemetryRules {
         boolean replaced = measuredAt == null;
         return new TelemetryReading(topic, receivedAt, machineId, replaced ? receivedAt : measuredAt, replaced,
                 number(reading.get("temperature")), number(reading.get("humidity")), number(reading.get("vibration")),
-                extra(reading), null, null, null);
+                extra(reading), null, payload, null);
     }
 
     static String machineId(JsonNode node) {

@@ -1,17 +1,16 @@
 package org.nemo.bridge.inbound;
 
 import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.apache.camel.Exchange;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -19,9 +18,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Stores telemetry in batches (accepted readings, rejections) and, in the same transaction,
- * moves each machine's last_seen forward. A reading whose machine is new or back from
- * silence leaves its exchange with {@code machineStatusOwed}, so the route wakes the status
- * publisher.
+ * moves each machine's last_seen forward (and a silent machine back online).
  */
 public class TelemetryStore extends GroupCommit<TelemetryReading> {
 
@@ -31,7 +28,6 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
 
     private final JdbcTemplate jdbc;
     private final InboundMetrics metrics;
-    private final Set<String> statusOwed = new HashSet<>();
 
     public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, MqttClient client, int batchSize,
                           InboundMetrics metrics) {
@@ -75,39 +71,22 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
                 ps.setTimestamp(5, Timestamp.from(r.receivedAt()));
             });
         }
-        Set<String> owed = seen.isEmpty() ? Set.of() : machinesSeen(seen);
-        return () -> {
-            metrics.telemetry(accepted.size(), rejected.size());
-            statusOwed.clear();
-            statusOwed.addAll(owed);
-        };
+        if (!seen.isEmpty()) {
+            machinesSeen(seen);
+        }
+        return () -> metrics.telemetry(accepted.size(), rejected.size());
     }
 
-    /** Returns the machines whose retained status is now out of date. */
-    private Set<String> machinesSeen(Map<String, Instant> seen) {
-        return jdbc.execute((ConnectionCallback<Set<String>>) connection -> {
+    private void machinesSeen(Map<String, Instant> seen) {
+        jdbc.execute((ConnectionCallback<Integer>) connection -> {
             Array ids = connection.createArrayOf("text", seen.keySet().toArray());
-            Array times = connection.createArrayOf("timestamptz",
-                    seen.values().stream().map(Timestamp::from).toArray());
+            Array times = connection.createArrayOf("timestamptz", seen.values().stream().map(Timestamp::from).toArray());
             try (var ps = connection.prepareStatement(MACHINES_SEEN)) {
                 ps.setArray(1, ids);
                 ps.setArray(2, times);
-                Set<String> owed = new HashSet<>();
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (rs.getBoolean("status_owed")) {
-                            owed.add(rs.getString("machine_id"));
-                        }
-                    }
-                }
-                return owed;
+                return ps.executeUpdate();
             }
         });
-    }
-
-    @Override
-    void committed(TelemetryReading reading, Exchange exchange) {
-        exchange.setProperty("machineStatusOwed", reading.accepted() && statusOwed.remove(reading.machineId()));
     }
 
     @Override
@@ -115,7 +94,7 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
         return reading.refusedBy(why);
     }
 
-    private static void setDouble(java.sql.PreparedStatement ps, int index, Double value) throws java.sql.SQLException {
+    private static void setDouble(PreparedStatement ps, int index, Double value) throws SQLException {
         if (value == null) {
             ps.setNull(index, Types.DOUBLE);
         } else {

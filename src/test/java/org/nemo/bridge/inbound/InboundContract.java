@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
+import org.nemo.bridge.outbound.ToolMessages;
 import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
@@ -353,7 +355,7 @@ abstract class InboundContract {
             Timestamp lastSeen = db.queryForObject("SELECT max(received_at) FROM mqtt_bridge.telemetry WHERE machine_id = 'press-7'",
                     Timestamp.class);
             assertThat(offline.path("last_seen").asText()).isEqualTo(
-                    org.nemo.bridge.outbound.ToolMessages.WIRE_TIME.format(lastSeen.toInstant().atOffset(java.time.ZoneOffset.UTC)));
+                    ToolMessages.WIRE_TIME.format(lastSeen.toInstant().atOffset(ZoneOffset.UTC)));
 
             machine.publish("factory/machine/press-7/telemetry", "{\"temperature\":32}");
             JsonNode back = dashboard.await(r -> r.topic().equals(status), 3, WAIT).get(2).json();

@@ -3,6 +3,7 @@ package org.nemo.bridge.inbound;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.BridgeApplication;
 import org.nemo.bridge.support.HiveMqBroker;
@@ -17,10 +18,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole bridge stops and starts again while machines keep publishing at QoS 1: the
- * persistent session delivers what arrived meanwhile, and every reading is stored.
+ * The bridge's own life around its inbound sessions: stopped and started again while
+ * machines keep publishing, started while the broker is down.
  */
-class InboundRestartTest {
+class InboundLifecycleTest {
 
     private static final int READINGS = 1500;
 
@@ -62,12 +63,40 @@ class InboundRestartTest {
         }
     }
 
+    @Test
+    void aBrokerDownAtBootDelaysInboundButDoesNotStopTheBridge() throws Exception {
+        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+            String database = TestDatabase.create("inbound_broker_down");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            broker.stop();
+            try (ConfigurableApplicationContext bridge = start(broker, database)) {
+                assertThat(bridge.isRunning()).isTrue();
+                CamelContext camel = bridge.getBean(CamelContext.class);
+
+                broker.start();
+                try (Publisher machine = new Publisher(broker.url())) {
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    // nothing is subscribed until the route has started: publish until a reading lands
+                    while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'late-1'", Integer.class) == 0) {
+                        assertThat(System.currentTimeMillis()).as("a reading stored after the broker came back").isLessThan(deadline);
+                        machine.publish("factory/machine/late-1/telemetry", "{\"temperature\":20}");
+                        Thread.sleep(250);
+                    }
+                }
+                assertThat(camel.getRouteController().getRouteStatus("telemetry-ingest").isStarted()).isTrue();
+            }
+        }
+    }
+
     private static ConfigurableApplicationContext start(TestBroker broker, String database) {
         return new SpringApplicationBuilder(BridgeApplication.class).run(
                 "--spring.datasource.url=" + database,
                 "--spring.datasource.username=postgres",
                 "--bridge.mqtt.broker-url=" + broker.url(),
-                "--bridge.mqtt.client-id=restart-bridge",
+                "--bridge.mqtt.client-id=lifecycle-bridge",
+                "--bridge.mqtt.connect-timeout=2s",
+                "--camel.routecontroller.back-off-delay=500",
+                "--camel.routecontroller.back-off-max-delay=2000",
                 "--server.port=0",
                 "--camel.main.jmx-enabled=false");
     }

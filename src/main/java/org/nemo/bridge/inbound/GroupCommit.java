@@ -18,6 +18,8 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -180,11 +182,11 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                     log.info("Database back; inbound {} stored again", what);
                 }
                 return true;
-            } catch (DataAccessException e) {
+            } catch (DataAccessException | TransactionException e) {
                 if (!databaseAway) {
                     databaseAway = true;
                     log.warn("Database unavailable ({}); inbound {} wait unacknowledged, the broker keeps the rest",
-                            e.getMostSpecificCause().getMessage(), what);
+                            NestedExceptionUtils.getMostSpecificCause(e).getMessage(), what);
                 }
                 if (System.currentTimeMillis() > stopDeadline) {
                     return false;

@@ -17,6 +17,7 @@ import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.nemo.bridge.outbound.ToolMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 
 /**
  * Which machines are alive (DESIGN §7): the cut-off for going offline, the retained
@@ -30,7 +31,7 @@ public class MachineLiveness {
     private final Duration offlineAfter;
     private final String statusTopic;
     private final InboundMetrics metrics;
-    private volatile String publishProblem;
+    private volatile String problem;
 
     /** @param statusTopic with {machine_id} in place of the machine */
     public MachineLiveness(ObjectMapper json, Duration offlineAfter, String statusTopic, InboundMetrics metrics) {
@@ -75,26 +76,32 @@ public class MachineLiveness {
 
     /** After a status was acknowledged by the broker. */
     public void published(Exchange exchange) {
-        if (publishProblem != null) {
-            publishProblem = null;
-            LOG.info("Machine status publishing resumed");
-        }
+        resumed();
         LOG.info("Machine {} is {}", exchange.getProperty("machineId"),
                 Boolean.TRUE.equals(exchange.getProperty("machineOnline")) ? "online" : "offline");
     }
 
-    /** A status could not be published; it stays owed and the next round tries again. */
-    public void publishFailed(Exchange exchange) {
+    /** A check or a status failed; the next liveness check does it again (a status stays owed). */
+    public void failed(Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String problem = e == null ? "unknown" : e.getMessage() != null ? e.getMessage() : e.toString();
-        if (!problem.equals(publishProblem)) {
-            publishProblem = problem;
-            LOG.warn("Machine status not published ({}); kept owed, retried every liveness check", problem);
+        Throwable cause = e == null ? null : NestedExceptionUtils.getMostSpecificCause(e);
+        String now = cause == null ? "unknown" : cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        if (!now.equals(problem)) {
+            problem = now;
+            LOG.warn("Machine liveness stalled ({}); statuses stay owed, retried every liveness check", now);
         }
     }
 
-    /** From machine-census.sql: {online, known}. */
+    private void resumed() {
+        if (problem != null) {
+            problem = null;
+            LOG.info("Machine liveness resumed");
+        }
+    }
+
+    /** From machine-census.sql: {online, known}; the end of a liveness round. */
     public void census(Map<String, Object> row) {
+        resumed();
         metrics.machines(number(row.get("online")), number(row.get("known")));
     }
 

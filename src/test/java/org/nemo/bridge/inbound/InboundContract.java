@@ -20,7 +20,9 @@ import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
 import org.nemo.bridge.support.TestBroker;
+import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.annotation.DirtiesContext;
@@ -50,6 +52,9 @@ abstract class InboundContract {
 
     @Autowired
     CamelContext camel;
+
+    @Value("${spring.datasource.url}")
+    String databaseUrl;
 
     abstract TestBroker broker();
 
@@ -368,6 +373,33 @@ abstract class InboundContract {
         }
         assertThat(db.queryForList("SELECT online FROM mqtt_bridge.machine_transition WHERE machine_id = 'press-7' ORDER BY id",
                 Boolean.class)).containsExactly(true, false, true);
+    }
+
+    // ---- the database goes away for a moment
+
+    @Test
+    void connectionsKilledUnderTheStoreLoseNothing() throws Exception {
+        JdbcTemplate admin = new JdbcTemplate(TestDatabase.dataSource(databaseUrl));
+        int readings = 2000;
+        try (Publisher machine = new Publisher(broker().url())) {
+            for (int seq = 0; seq < readings; seq++) {
+                machine.publish("factory/machine/hiccup/telemetry", "{\"seq\":" + seq + "}");
+                if (seq % 400 == 200) {
+                    machine.flush();
+                    // every connection of the bridge's pool, mid-transaction or idle
+                    admin.queryForList("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND pid <> pg_backend_pid() AND application_name <> 'mqtt-bridge-listener'");
+                }
+            }
+        }
+        long deadline = System.currentTimeMillis() + WAIT.toMillis();
+        String sql = "SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry WHERE topic = 'factory/machine/hiccup/telemetry'";
+        while (admin.queryForObject(sql, Integer.class) < readings) {
+            assertThat(System.currentTimeMillis()).as("all readings stored").isLessThan(deadline);
+            sleep(100);
+        }
+        assertThat(admin.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry_rejected WHERE topic = 'factory/machine/hiccup/telemetry'",
+                Integer.class)).as("an outage is not a rejection").isZero();
     }
 
     // ---- back-pressure and the sustained rate

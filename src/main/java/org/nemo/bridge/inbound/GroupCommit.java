@@ -14,11 +14,11 @@ import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
-import org.springframework.core.NestedExceptionUtils;
 import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -69,6 +69,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
         this.client = client;
         this.transaction = transaction;
         this.batchSize = batchSize;
+        // room for the next batch to gather while one is written
         this.queue = new ArrayBlockingQueue<>(batchSize * 2);
         this.writer = new Thread(this::writeLoop, what + "-writer");
         this.writer.setDaemon(true);

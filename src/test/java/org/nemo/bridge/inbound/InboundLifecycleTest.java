@@ -1,8 +1,11 @@
 package org.nemo.bridge.inbound;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.BridgeApplication;
@@ -88,17 +91,48 @@ class InboundLifecycleTest {
         }
     }
 
+    @Test
+    void twoInstancesInOneSharedGroupSplitTheReadingsAndStoreEachOnce() throws Exception {
+        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+            String database = TestDatabase.create("inbound_shared");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            try (ConfigurableApplicationContext first = start(broker, database, "bridge-a", "--bridge.inbound.shared-group=bridges");
+                 ConfigurableApplicationContext second = start(broker, database, "bridge-b", "--bridge.inbound.shared-group=bridges");
+                 Publisher machines = new Publisher(broker.url())) {
+                for (int seq = 0; seq < 1000; seq++) {
+                    machines.publish("factory/machine/shared-" + (seq % 10) + "/telemetry", "{\"seq\":" + seq + "}");
+                }
+                awaitStored(db, 1000, Duration.ofSeconds(60));
+                assertThat(db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry", Integer.class)).isEqualTo(1000);
+                assertThat(stored(first)).as("bridge-a stored some").isPositive();
+                assertThat(stored(second)).as("bridge-b stored some").isPositive();
+                assertThat(stored(first) + stored(second)).isEqualTo(1000);
+            }
+        }
+    }
+
+    private static double stored(ConfigurableApplicationContext bridge) {
+        return bridge.getBean(MeterRegistry.class).get("nemo.inbound.messages").tag("kind", "telemetry").tag("outcome", "stored")
+                .counter().count();
+    }
+
     private static ConfigurableApplicationContext start(TestBroker broker, String database) {
-        return new SpringApplicationBuilder(BridgeApplication.class).run(
+        return start(broker, database, "lifecycle-bridge");
+    }
+
+    private static ConfigurableApplicationContext start(TestBroker broker, String database, String clientId, String... more) {
+        List<String> args = new ArrayList<>(List.of(
                 "--spring.datasource.url=" + database,
                 "--spring.datasource.username=postgres",
                 "--bridge.mqtt.broker-url=" + broker.url(),
-                "--bridge.mqtt.client-id=lifecycle-bridge",
+                "--bridge.mqtt.client-id=" + clientId,
                 "--bridge.mqtt.connect-timeout=2s",
                 "--camel.routecontroller.back-off-delay=500",
                 "--camel.routecontroller.back-off-max-delay=2000",
                 "--server.port=0",
-                "--camel.main.jmx-enabled=false");
+                "--camel.main.jmx-enabled=false"));
+        args.addAll(List.of(more));
+        return new SpringApplicationBuilder(BridgeApplication.class).run(args.toArray(String[]::new));
     }
 
     private static void awaitStored(JdbcTemplate db, int count, Duration timeout) throws InterruptedException {

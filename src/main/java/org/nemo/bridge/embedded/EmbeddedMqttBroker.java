@@ -20,6 +20,8 @@ public class EmbeddedMqttBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMqttBroker.class);
 
+    private static final int MAX_QUEUED_MESSAGES = 200_000;
+
     private final Path home;
     private final int port;
     private EmbeddedHiveMQ hivemq;
@@ -41,9 +43,13 @@ public class EmbeddedMqttBroker implements AutoCloseable {
                         </tcp-listener>
                     </listeners>
                     <persistence><mode>in-memory</mode></persistence>
+                    <mqtt>
+                        <!-- what the bridge's persistent inbound sessions may have queued; the default 1000 drops a burst -->
+                        <queued-messages><max-queue-size>%d</max-queue-size></queued-messages>
+                    </mqtt>
                     <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(port));
+                """.formatted(port, MAX_QUEUED_MESSAGES));
     }
 
     public synchronized EmbeddedMqttBroker start() {

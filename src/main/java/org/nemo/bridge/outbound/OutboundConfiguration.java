@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.BrokerAddress;
 import org.nemo.bridge.config.InstanceId;
 import org.nemo.bridge.embedded.EmbeddedMqttBroker;
 import org.nemo.bridge.ops.Leadership;
@@ -89,7 +90,6 @@ public class OutboundConfiguration {
     }
 
     static String brokerUrl(BridgeProperties.Mqtt mqtt, ObjectProvider<EmbeddedMqttBroker> embedded) {
-        EmbeddedMqttBroker broker = embedded.getIfAvailable();
-        return broker != null ? broker.url() : mqtt.brokerUrl();
+        return BrokerAddress.url(mqtt, embedded);
     }
 }

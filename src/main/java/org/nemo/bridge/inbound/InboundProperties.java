@@ -1,0 +1,22 @@
+package org.nemo.bridge.inbound;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/** The {@code bridge.inbound.*} settings (DESIGN §7, §8); commented in application.yaml. */
+@ConfigurationProperties("bridge.inbound")
+public record InboundProperties(
+        @DefaultValue("factory/machine/+/telemetry") String telemetryTopic,
+        @DefaultValue("nemo/inbound/#") String eventsTopic,
+        String sharedGroup,
+        @DefaultValue("nemo-mqtt-bridge-in") String clientId,
+        @DefaultValue("1h") Duration sessionExpiry,
+        @DefaultValue("1000") int receiveMaximum,
+        @DefaultValue("500") int batchSize,
+        @DefaultValue("262144") int maxPayloadBytes,
+        @DefaultValue("15s") Duration machineOfflineAfter,
+        @DefaultValue("1s") Duration livenessCheckInterval,
+        @DefaultValue("factory/machine/{machine_id}/status") String statusTopic) {
+}

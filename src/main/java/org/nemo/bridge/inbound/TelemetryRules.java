@@ -1,0 +1,167 @@
+package org.nemo.bridge.inbound;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+
+/**
+ * The telemetry rules (DESIGN §7): what a machine's message becomes. The machine comes from
+ * the payload's machine_id, else from the topic's {@code +} level; the three sensors are
+ * optional numbers; a timestamp before 2025 or one that cannot be read gives way to the
+ * receive time; other numeric fields are kept; anything unreadable is rejected with a reason.
+ */
+public class TelemetryRules {
+
+    /** Machines without a clock (or with a reset one) send 1970 or 2000; no real reading is older. */
+    static final Instant EARLIEST = Instant.parse("2025-01-01T00:00:00Z");
+    static final Set<String> KNOWN = Set.of("machine_id", "timestamp", "temperature", "humidity", "vibration");
+
+    private final ObjectMapper json;
+    private final int machineLevel;
+    private final int maxPayloadBytes;
+
+    /** @param topicFilter the subscription, e.g. factory/machine/+/telemetry; its + level names the machine */
+    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes) {
+        this.json = InboundText.strict(json);
+        this.machineLevel = Arrays.asList(topicFilter.split("/", -1)).indexOf("+");
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /** Route step: the MQTT message in, a {@link TelemetryReading} out. */
+    public void read(Exchange exchange) {
+        InboundDelivery.remember(exchange);
+        String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
+        byte[] payload = exchange.getMessage().getBody(byte[].class);
+        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now()));
+    }
+
+    public TelemetryReading read(String topic, byte[] payload, Instant receivedAt) {
+        if (payload.length == 0) {
+            return TelemetryReading.rejected(topic, receivedAt, "payload is empty", payload, "");
+        }
+        if (payload.length > maxPayloadBytes) {
+            return TelemetryReading.rejected(topic, receivedAt, "payload of " + payload.length
+                    + " bytes is over bridge.inbound.max-payload-bytes (" + maxPayloadBytes + ")", null, null);
+        }
+        String text = InboundText.utf8(payload);
+        if (text == null) {
+            return TelemetryReading.rejected(topic, receivedAt, "payload is not UTF-8", payload, null);
+        }
+        JsonNode tree;
+        try {
+            tree = InboundText.parse(json, text);
+        } catch (JsonProcessingException e) {
+            return TelemetryReading.rejected(topic, receivedAt, InboundText.notJson(e), payload, text);
+        }
+        if (!(tree instanceof ObjectNode reading)) {
+            return TelemetryReading.rejected(topic, receivedAt, "payload is not a JSON object", payload, text);
+        }
+        String machineId = machineId(reading.get("machine_id"));
+        if (machineId == null) {
+            machineId = machineIdFromTopic(topic);
+        }
+        if (machineId == null) {
+            return TelemetryReading.rejected(topic, receivedAt, "no machine_id in the payload or the topic", payload, text);
+        }
+        if (!InboundText.usableTopicLevel(machineId)) {
+            return TelemetryReading.rejected(topic, receivedAt,
+                    "machine_id '" + InboundText.cut(machineId, 64) + "' cannot be a topic level (empty, over 128 characters, or holds / + # or NUL)",
+                    payload, text);
+        }
+        Instant measuredAt = timestamp(reading.get("timestamp"));
+        boolean replaced = measuredAt == null;
+        return new TelemetryReading(topic, receivedAt, machineId, replaced ? receivedAt : measuredAt, replaced,
+                number(reading.get("temperature")), number(reading.get("humidity")), number(reading.get("vibration")),
+                extra(reading), null, payload, null);
+    }
+
+    static String machineId(JsonNode node) {
+        if (node == null || !(node.isTextual() || node.isIntegralNumber())) {
+            return null;
+        }
+        String id = node.asText().trim().toLowerCase(Locale.ROOT);
+        return id.isEmpty() ? null : id;
+    }
+
+    /** The topic's + level, normalized like the payload's machine_id so that both name the same machine. */
+    String machineIdFromTopic(String topic) {
+        if (machineLevel < 0 || topic == null) {
+            return null;
+        }
+        String[] levels = topic.split("/", -1);
+        if (levels.length <= machineLevel) {
+            return null;
+        }
+        String id = levels[machineLevel].trim().toLowerCase(Locale.ROOT);
+        return id.isEmpty() ? null : id;
+    }
+
+    /** A finite JSON number; anything else (missing, text, true, null) is no reading. */
+    static Double number(JsonNode node) {
+        if (node == null || !node.isNumber()) {
+            return null;
+        }
+        double value = node.doubleValue();
+        return Double.isFinite(value) ? value : null;
+    }
+
+    /** The payload's time if it is one we believe: ISO-8601 or epoch seconds/milliseconds, 2025 or later. */
+    static Instant timestamp(JsonNode node) {
+        Instant t = null;
+        if (node != null && node.isNumber() && Double.isFinite(node.doubleValue())) {
+            double v = node.doubleValue();
+            // epoch seconds until the year 5138, milliseconds beyond
+            double millis = Math.abs(v) < 1e11 ? v * 1000 : v;
+            if (Math.abs(millis) < 8.64e15) {
+                t = Instant.ofEpochMilli((long) millis);
+            }
+        } else if (node != null && node.isTextual()) {
+            t = parseTime(node.textValue().trim());
+        }
+        return t == null || t.isBefore(EARLIEST) ? null : t;
+    }
+
+    private static Instant parseTime(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException notWithOffset) {
+            try {
+                return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException notLocal) {
+                return null;
+            }
+        }
+    }
+
+    /** Numeric fields beyond the known ones, as a JSON object (top level only). */
+    String extra(ObjectNode reading) {
+        ObjectNode extra = json.createObjectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = reading.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode value = field.getValue();
+            if (!KNOWN.contains(field.getKey()) && value.isNumber() && Double.isFinite(value.doubleValue())
+                    && !InboundText.hasNul(field.getKey())) {
+                extra.set(field.getKey(), value);
+            }
+        }
+        try {
+            return json.writeValueAsString(extra);
+        } catch (JsonProcessingException e) {
+            return "{}";
+        }
+    }
+}

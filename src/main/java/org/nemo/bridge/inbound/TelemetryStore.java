@@ -1,0 +1,104 @@
+package org.nemo.bridge.inbound;
+
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Stores telemetry in batches (accepted readings, rejections) and, in the same transaction,
+ * moves each machine's last_seen forward (and a silent machine back online).
+ */
+public class TelemetryStore extends GroupCommit<TelemetryReading> {
+
+    private static final String INSERT = InboundSql.load("telemetry-insert.sql");
+    private static final String REJECT = InboundSql.load("telemetry-reject.sql");
+    private static final String MACHINES_SEEN = InboundSql.load("machine-seen.sql");
+
+    private final JdbcTemplate jdbc;
+    private final InboundMetrics metrics;
+
+    public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, MqttClient client, int batchSize,
+                          InboundMetrics metrics) {
+        super("telemetry", TelemetryReading.class, client, transaction, batchSize);
+        this.jdbc = jdbc;
+        this.metrics = metrics;
+    }
+
+    @Override
+    Runnable write(List<TelemetryReading> batch) {
+        List<TelemetryReading> accepted = new ArrayList<>(batch.size());
+        List<TelemetryReading> rejected = new ArrayList<>();
+        Map<String, Instant> seen = new TreeMap<>();
+        for (TelemetryReading r : batch) {
+            if (r.accepted()) {
+                accepted.add(r);
+                seen.merge(r.machineId(), r.receivedAt(), (a, b) -> a.isAfter(b) ? a : b);
+            } else {
+                rejected.add(r);
+            }
+        }
+        if (!accepted.isEmpty()) {
+            jdbc.batchUpdate(INSERT, accepted, accepted.size(), (ps, r) -> {
+                ps.setString(1, r.machineId());
+                ps.setString(2, r.topic());
+                ps.setTimestamp(3, Timestamp.from(r.measuredAt()));
+                ps.setBoolean(4, r.timestampReplaced());
+                setDouble(ps, 5, r.temperature());
+                setDouble(ps, 6, r.humidity());
+                setDouble(ps, 7, r.vibration());
+                ps.setString(8, r.extraJson());
+                ps.setTimestamp(9, Timestamp.from(r.receivedAt()));
+            });
+        }
+        if (!rejected.isEmpty()) {
+            jdbc.batchUpdate(REJECT, rejected, rejected.size(), (ps, r) -> {
+                ps.setString(1, r.topic());
+                ps.setString(2, r.reason());
+                ps.setBytes(3, r.payload());
+                ps.setString(4, r.payloadText());
+                ps.setTimestamp(5, Timestamp.from(r.receivedAt()));
+            });
+        }
+        if (!seen.isEmpty()) {
+            machinesSeen(seen);
+        }
+        return () -> metrics.telemetry(accepted.size(), rejected.size());
+    }
+
+    private void machinesSeen(Map<String, Instant> seen) {
+        jdbc.execute((ConnectionCallback<Integer>) connection -> {
+            Array ids = connection.createArrayOf("text", seen.keySet().toArray());
+            Array times = connection.createArrayOf("timestamptz", seen.values().stream().map(Timestamp::from).toArray());
+            try (var ps = connection.prepareStatement(MACHINES_SEEN)) {
+                ps.setArray(1, ids);
+                ps.setArray(2, times);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    TelemetryReading refused(TelemetryReading reading, String why) {
+        return reading.refusedBy(why);
+    }
+
+    private static void setDouble(PreparedStatement ps, int index, Double value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.DOUBLE);
+        } else {
+            ps.setDouble(index, value);
+        }
+    }
+}

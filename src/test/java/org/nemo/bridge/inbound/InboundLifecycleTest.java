@@ -1,0 +1,148 @@
+package org.nemo.bridge.inbound;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.junit.jupiter.api.Test;
+import org.nemo.bridge.BridgeApplication;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.MosquittoBroker;
+import org.nemo.bridge.support.Publisher;
+import org.nemo.bridge.support.TestBroker;
+import org.nemo.bridge.support.TestDatabase;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bridge's own life around its inbound sessions: stopped and started again while
+ * machines keep publishing, started while the broker is down.
+ */
+class InboundLifecycleTest {
+
+    private static final int READINGS = 1500;
+
+    @Test
+    void aBridgeRestartMidStreamLosesNothing() throws Exception {
+        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+            String database = TestDatabase.create("inbound_restart");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            ConfigurableApplicationContext bridge = start(broker, database);
+            AtomicInteger published = new AtomicInteger();
+            Thread machines = new Thread(() -> {
+                try (Publisher publisher = new Publisher(broker.url())) {
+                    for (int seq = 0; seq < READINGS; seq++) {
+                        publisher.publish("factory/machine/restart-" + (seq % 5) + "/telemetry", "{\"seq\":" + seq + "}");
+                        published.incrementAndGet();
+                        Thread.sleep(8);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "machines");
+            machines.start();
+            try {
+                awaitStored(db, 200, Duration.ofSeconds(30));
+                bridge.close();
+                int whenStopped = published.get();
+                assertThat(whenStopped).as("the machines were still publishing").isLessThan(READINGS);
+                Thread.sleep(1000);
+                bridge = start(broker, database);
+                machines.join(120_000);
+                assertThat(published.get()).isEqualTo(READINGS);
+                awaitStored(db, READINGS, Duration.ofSeconds(60));
+            } finally {
+                machines.interrupt();
+                bridge.close();
+            }
+            assertThat(db.queryForObject("SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry", Integer.class))
+                    .isEqualTo(READINGS);
+        }
+    }
+
+    @Test
+    void aBrokerDownAtBootDelaysInboundButDoesNotStopTheBridge() throws Exception {
+        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+            String database = TestDatabase.create("inbound_broker_down");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            broker.stop();
+            try (ConfigurableApplicationContext bridge = start(broker, database)) {
+                assertThat(bridge.isRunning()).isTrue();
+                CamelContext camel = bridge.getBean(CamelContext.class);
+
+                broker.start();
+                try (Publisher machine = new Publisher(broker.url())) {
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    // nothing is subscribed until the route has started: publish until a reading lands
+                    while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'late-1'", Integer.class) == 0) {
+                        assertThat(System.currentTimeMillis()).as("a reading stored after the broker came back").isLessThan(deadline);
+                        machine.publish("factory/machine/late-1/telemetry", "{\"temperature\":20}");
+                        Thread.sleep(250);
+                    }
+                }
+                assertThat(camel.getRouteController().getRouteStatus("telemetry-ingest").isStarted()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void twoInstancesInOneSharedGroupSplitTheReadingsAndStoreEachOnce() throws Exception {
+        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+            String database = TestDatabase.create("inbound_shared");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            try (ConfigurableApplicationContext first = start(broker, database, "bridge-a", "--bridge.inbound.shared-group=bridges");
+                 ConfigurableApplicationContext second = start(broker, database, "bridge-b", "--bridge.inbound.shared-group=bridges");
+                 Publisher machines = new Publisher(broker.url())) {
+                for (int seq = 0; seq < 1000; seq++) {
+                    machines.publish("factory/machine/shared-" + (seq % 10) + "/telemetry", "{\"seq\":" + seq + "}");
+                }
+                awaitStored(db, 1000, Duration.ofSeconds(60));
+                assertThat(db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry", Integer.class)).isEqualTo(1000);
+                assertThat(stored(first)).as("bridge-a stored some").isPositive();
+                assertThat(stored(second)).as("bridge-b stored some").isPositive();
+                assertThat(stored(first) + stored(second)).isEqualTo(1000);
+            }
+        }
+    }
+
+    private static double stored(ConfigurableApplicationContext bridge) {
+        return bridge.getBean(MeterRegistry.class).get("nemo.inbound.messages").tag("kind", "telemetry").tag("outcome", "stored")
+                .counter().count();
+    }
+
+    private static ConfigurableApplicationContext start(TestBroker broker, String database) {
+        return start(broker, database, "lifecycle-bridge");
+    }
+
+    private static ConfigurableApplicationContext start(TestBroker broker, String database, String clientId, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "--spring.datasource.url=" + database,
+                "--spring.datasource.username=postgres",
+                "--bridge.mqtt.broker-url=" + broker.url(),
+                "--bridge.mqtt.client-id=" + clientId,
+                "--bridge.mqtt.connect-timeout=2s",
+                "--camel.routecontroller.back-off-delay=500",
+                "--camel.routecontroller.back-off-max-delay=2000",
+                "--server.port=0",
+                "--camel.main.jmx-enabled=false"));
+        args.addAll(List.of(more));
+        return new SpringApplicationBuilder(BridgeApplication.class).run(args.toArray(String[]::new));
+    }
+
+    private static void awaitStored(JdbcTemplate db, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        int stored;
+        while ((stored = db.queryForObject("SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry", Integer.class)) < count) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("expected " + count + " readings stored, found " + stored);
+            }
+            Thread.sleep(100);
+        }
+    }
+}

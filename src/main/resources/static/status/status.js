@@ -52,6 +52,23 @@
     document.getElementById('empty').hidden = shown.length > 0;
   }
 
+  function renderMachines(machines) {
+    const section = document.getElementById('machines-section');
+    const body = document.querySelector('#machines tbody');
+    body.replaceChildren();
+    for (const m of machines || []) {
+      const tr = document.createElement('tr');
+      tr.dataset.machineId = m.machine_id;
+      tr.appendChild(cell(m.machine_id, null, 'name'));
+      const now = cell('', 'Now', 'now');
+      now.appendChild(m.online ? badge('Online', 'free') : badge('Offline', 'down'));
+      tr.appendChild(now);
+      tr.appendChild(cell(ago(m.last_seen), 'Last heard', 'since'));
+      body.appendChild(tr);
+    }
+    section.hidden = !machines || machines.length === 0;
+  }
+
   function renderBridge(b) {
     const healthy = b.status === 'running' || b.status === 'standby' || b.status === 'idle';
     const words = {
@@ -82,6 +99,7 @@
       tools = board.tools;
       renderBridge(board.bridge);
       render();
+      renderMachines(board.machines);
       document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
     } catch (e) {
       bridgeBox.className = 'bridge bad';

@@ -19,7 +19,8 @@ public record BridgeProperties(
         Map<String, String> topics,
         @DefaultValue Embedded embedded,
         @DefaultValue Admin admin,
-        @DefaultValue Cluster cluster) {
+        @DefaultValue Cluster cluster,
+        @DefaultValue Routes routes) {
 
     public BridgeProperties {
         topics = topics == null ? new LinkedHashMap<>() : topics;
@@ -71,6 +72,10 @@ public record BridgeProperties(
             @DefaultValue("true") boolean reservations,
             @DefaultValue("true") boolean areas,
             @DefaultValue("true") boolean areaAccess) {
+    }
+
+    /** The YAML route files: where they are, and whether an edit is reloaded. */
+    public record Routes(@DefaultValue("routes") String directory, @DefaultValue("true") boolean reload) {
     }
 
     /** Which instance publishes: postgres (advisory lock), none (every instance), external. */

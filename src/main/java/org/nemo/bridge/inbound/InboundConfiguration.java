@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import javax.net.SocketFactory;
 
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.nemo.bridge.outbound.BrokerSettings;
+import org.nemo.bridge.outbound.BrokerTarget;
 import org.nemo.bridge.outbound.BrokerTls;
+import org.nemo.bridge.outbound.MqttOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.BrokerAddress;
@@ -21,44 +24,39 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class InboundConfiguration {
 
     @Bean(destroyMethod = "close")
-    public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
-            throws MqttException {
-        return new InboundMqttClient(broker.url(), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt(), broker.url()),
+    public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker,
+                                                 BrokerSettings settings) throws MqttException {
+        return new InboundMqttClient(url(broker, settings), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt(), url(broker, settings)),
                 inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
     }
 
     @Bean(destroyMethod = "close")
-    public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker)
-            throws MqttException {
-        return new InboundMqttClient(broker.url(), inbound.clientId() + "-events", options(inbound, bridge.mqtt(), broker.url()),
+    public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker,
+                                                 BrokerSettings settings) throws MqttException {
+        return new InboundMqttClient(url(broker, settings), inbound.clientId() + "-events", options(inbound, bridge.mqtt(), url(broker, settings)),
                 inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
     }
 
+    /**
+     * The broker the inbound sessions listen to: bridge.mqtt.broker-url (or the embedded one);
+     * with broker settings from the plugin's table and no URL of their own, the broker enabled
+     * there at start (a later reload moves only the publishing connection).
+     */
+    static String url(BrokerAddress broker, BrokerSettings settings) {
+        String url = broker.url();
+        if (url != null && url.contains("://")) {
+            return url;
+        }
+        return settings.current().map(BrokerTarget::url).orElse(InboundMqttClient.NO_BROKER);
+    }
+
     static MqttConnectionOptions options(InboundProperties inbound, BridgeProperties.Mqtt mqtt, String url) {
-        MqttConnectionOptions options = new MqttConnectionOptions();
+        BrokerTarget target = new BrokerTarget(url, mqtt.username(), mqtt.password(), mqtt.keepAlive(), null, "inbound", "inbound");
+        MqttConnectionOptions options = MqttOptions.common(mqtt, target, url.startsWith("ssl://") ? BrokerTls.socketFactory(mqtt.tls()) : null);
+        // a persistent session: the broker keeps our QoS 1 messages while the bridge is away
         options.setCleanStart(false);
         options.setSessionExpiryInterval(inbound.sessionExpiry().toSeconds());
         options.setReceiveMaximum(inbound.receiveMaximum());
-        options.setAutomaticReconnect(true);
-        options.setAutomaticReconnectDelay(1, (int) Math.max(1, mqtt.maxReconnectDelay().toSeconds()));
-        // Paho 1.2.5 doubles its reconnect delay up to this one (default 128 s), not the one above
-        options.setMaxReconnectDelay((int) Math.max(1000, mqtt.maxReconnectDelay().toMillis()));
-        options.setKeepAliveInterval(mqtt.keepAlive());
-        if (url.startsWith("ssl://")) {
-            // the same broker TLS as the publishing connection (bridge.mqtt.tls.*)
-            SocketFactory tls = BrokerTls.socketFactory(mqtt.tls());
-            if (tls != null) {
-                options.setSocketFactory(tls);
-            }
-            options.setHttpsHostnameVerificationEnabled(mqtt.tls().verifyHostname());
-        }
-        options.setConnectionTimeout((int) Math.max(1, mqtt.connectTimeout().toSeconds()));
-        if (mqtt.username() != null && !mqtt.username().isBlank()) {
-            options.setUserName(mqtt.username());
-            if (mqtt.password() != null) {
-                options.setPassword(mqtt.password().getBytes(StandardCharsets.UTF_8));
-            }
-        }
         return options;
     }
 

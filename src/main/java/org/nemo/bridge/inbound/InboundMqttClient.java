@@ -71,9 +71,20 @@ public class InboundMqttClient extends MqttClient {
         return sharedGroup == null ? topicFilter : "$share/" + sharedGroup + "/" + topicFilter;
     }
 
+    /** Without a broker to listen to (see InboundConfiguration) the session never connects. */
+    static final String NO_BROKER = "tcp://127.0.0.1:1";
+
     /** Subscribes now when connected, else once the session is up (the consumer ignores the token). */
     @Override
     public synchronized IMqttToken subscribe(String topicFilter, int qos) throws MqttException {
+        if (NO_BROKER.equals(brokerUrl)) {
+            if (lastProblem == null) {
+                lastProblem = "no broker";
+                LOG.warn("MQTT inbound session {} is off: broker settings come from the plugin's table, which had no enabled "
+                        + "row at start; set bridge.mqtt.broker-url for inbound, or restart once a row is enabled", getClientId());
+            }
+            return null;
+        }
         subscriptions.put(subscription(topicFilter), qos);
         paused = false;
         if (isConnected()) {

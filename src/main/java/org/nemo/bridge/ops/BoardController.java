@@ -9,8 +9,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The status page's feed, open like the page itself: every tool in plain words and the
- * bridge's health, nothing secret (no URLs, no settings).
+ * The status page's feed, open like the page itself: every tool in plain words, the
+ * machines that report telemetry, and the bridge's health; nothing secret (no URLs, no settings).
  */
 @RestController
 public class BoardController {
@@ -45,6 +45,9 @@ public class BoardController {
                        mqtt_bridge.iso_time(since) AS since, previous_user
                   FROM mqtt_bridge.tool_state ORDER BY lower(tool_name), tool_id""");
         body.put("tools", tools);
+        body.put("machines", db.queryForList("""
+                SELECT machine_id, online, mqtt_bridge.iso_time(last_seen) AS last_seen
+                  FROM mqtt_bridge.machine ORDER BY machine_id"""));
         return body;
     }
 }

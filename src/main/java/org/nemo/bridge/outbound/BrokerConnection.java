@@ -250,27 +250,10 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     }
 
     MqttConnectionOptions options(BrokerTarget target) {
-        MqttConnectionOptions options = new MqttConnectionOptions();
+        MqttConnectionOptions options = MqttOptions.common(mqtt, target, tlsSocketFactory);
+        // the bridge's own state lives in the outbox, not in an MQTT session
         options.setCleanStart(true);
-        options.setAutomaticReconnect(true);
-        options.setAutomaticReconnectDelay(1, (int) Math.max(1, mqtt.maxReconnectDelay().toSeconds()));
-        // Paho 1.2.5 doubles its reconnect delay up to this one (default 128 s), not the one above
-        options.setMaxReconnectDelay((int) Math.max(1000, mqtt.maxReconnectDelay().toMillis()));
-        options.setKeepAliveInterval(target.keepAlive());
-        options.setConnectionTimeout((int) Math.max(1, mqtt.connectTimeout().toSeconds()));
-        if (target.username() != null && !target.username().isBlank()) {
-            options.setUserName(target.username());
-            if (target.password() != null) {
-                options.setPassword(target.password().getBytes(StandardCharsets.UTF_8));
-            }
-        }
         options.setWill(statusTopic, statusMessage("offline"));
-        if (target.url().startsWith("ssl://")) {
-            if (tlsSocketFactory != null) {
-                options.setSocketFactory(tlsSocketFactory);
-            }
-            options.setHttpsHostnameVerificationEnabled(mqtt.tls().verifyHostname());
-        }
         return options;
     }
 

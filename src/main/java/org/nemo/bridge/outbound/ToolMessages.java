@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.nemo.bridge.inbound.EnvelopeRules;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 /**
@@ -39,11 +40,18 @@ public class ToolMessages {
     private final ObjectMapper json;
     private final TopicMap topics;
     private final Supplier<String> hmacKey;
+    private final EnvelopeRules envelopes;
 
     public ToolMessages(ObjectMapper json, TopicMap topics, Supplier<String> hmacKey) {
         this.json = json;
         this.topics = topics;
         this.hmacKey = hmacKey;
+        this.envelopes = new EnvelopeRules(json, Integer.MAX_VALUE);
+    }
+
+    /** An enqueued interservice.envelope.v1: it says so, or has the envelope's message_type. */
+    static boolean isEnvelope(ObjectNode payload) {
+        return "interservice.envelope.v1".equals(payload.path("schema").asText(null)) || payload.has("message_type");
     }
 
     /** The messages of a fetched batch, in row order; a row's event comes before its states. */
@@ -68,11 +76,24 @@ public class ToolMessages {
                 out.add(OutboundMessage.unpublishable(id, createdAt, "payload is not a JSON object"));
                 return;
             }
-            if (!event.has("event_id")) {
-                event.put("event_id", eventId);
-            }
-            if (!event.has("timestamp")) {
-                event.put("timestamp", WIRE_TIME.format(createdAt.atOffset(ZoneOffset.UTC)));
+            if (isEnvelope(event)) {
+                // an interservice envelope goes out as the other services expect it: validated,
+                // with a message_id (the row's event_id, so a replay keeps it), nothing added
+                if (!event.hasNonNull("message_id")) {
+                    event.put("message_id", eventId);
+                }
+                String problem = envelopes.read((String) row.get("topic"), json.writeValueAsBytes(event), createdAt).reason();
+                if (problem != null) {
+                    out.add(OutboundMessage.unpublishable(id, createdAt, "invalid envelope: " + problem));
+                    return;
+                }
+            } else {
+                if (!event.has("event_id")) {
+                    event.put("event_id", eventId);
+                }
+                if (!event.has("timestamp")) {
+                    event.put("timestamp", WIRE_TIME.format(createdAt.atOffset(ZoneOffset.UTC)));
+                }
             }
             if (!STATE_REFRESH.equals(eventType)) {
                 String topic = topics.eventTopic(eventType, toolId, (String) row.get("topic"), event);

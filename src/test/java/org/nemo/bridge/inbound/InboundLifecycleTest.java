@@ -91,6 +91,10 @@ class InboundLifecycleTest {
         }
     }
 
+    private static boolean subscribed(ConfigurableApplicationContext context) {
+        return context.getBean("inboundTelemetryClient", InboundMqttClient.class).isConnected();
+    }
+
     @Test
     void twoInstancesInOneSharedGroupSplitTheReadingsAndStoreEachOnce() throws Exception {
         try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
@@ -99,6 +103,12 @@ class InboundLifecycleTest {
             try (ConfigurableApplicationContext first = start(broker, database, "bridge-a", "--bridge.inbound.shared-group=bridges");
                  ConfigurableApplicationContext second = start(broker, database, "bridge-b", "--bridge.inbound.shared-group=bridges");
                  Publisher machines = new Publisher(broker.url())) {
+                // both sessions in the group before the readings start, or the first takes them all
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (!(subscribed(first) && subscribed(second))) {
+                    assertThat(System.currentTimeMillis()).as("both inbound sessions up").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
                 for (int seq = 0; seq < 1000; seq++) {
                     machines.publish("factory/machine/shared-" + (seq % 10) + "/telemetry", "{\"seq\":" + seq + "}");
                 }
@@ -130,6 +140,8 @@ class InboundLifecycleTest {
                 "--camel.routecontroller.back-off-delay=500",
                 "--camel.routecontroller.back-off-max-delay=2000",
                 "--server.port=0",
+                // two instances in one JVM share one MBean server
+                "--spring.jmx.unique-names=true",
                 "--camel.main.jmx-enabled=false"));
         args.addAll(List.of(more));
         return new SpringApplicationBuilder(BridgeApplication.class).run(args.toArray(String[]::new));

@@ -1,0 +1,75 @@
+package org.nemo.bridge.ops;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.outbound.BrokerConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * One block at start that says what this instance runs against: database, broker (no
+ * secrets), routes loaded, leadership, the NEMO triggers, where to look.
+ */
+@Component
+public class StartupReport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StartupReport.class);
+
+    private final HikariDataSource dataSource;
+    private final BrokerConnection broker;
+    private final Leadership leadership;
+    private final CamelContext camel;
+    private final BridgeProperties properties;
+    private final BridgeStatus status;
+    private final JdbcTemplate db;
+
+    public StartupReport(HikariDataSource dataSource, BrokerConnection broker, Leadership leadership, CamelContext camel,
+                         BridgeProperties properties, BridgeStatus status, JdbcTemplate db) {
+        this.dataSource = dataSource;
+        this.broker = broker;
+        this.leadership = leadership;
+        this.camel = camel;
+        this.properties = properties;
+        this.status = status;
+        this.db = db;
+    }
+
+    @EventListener
+    public void ready(ApplicationReadyEvent event) {
+        List<String> routes = camel.getRoutes().stream().map(Route::getRouteId).sorted().collect(Collectors.toList());
+        String port = event.getApplicationContext() instanceof WebServerApplicationContext web && web.getWebServer() != null
+                ? Integer.toString(web.getWebServer().getPort()) : "none";
+        List<String> triggers = db.queryForList(
+                "SELECT diagnostics ->> 'nemo_triggers' FROM mqtt_bridge.bridge_status WHERE instance_id = '_schema'", String.class);
+        LOG.info("""
+                NEMO MQTT bridge {} ready
+                  database  {} (user {})
+                  broker    {} from {}; {}
+                  routes    {} from {}/: {}
+                  leader    {} ({} cluster service)
+                  NEMO      {}
+                  http      port {}: status page /, health /actuator/health, metrics /actuator/prometheus, Hawtio /actuator/hawtio""",
+                status.version(), withoutSecrets(dataSource.getJdbcUrl()), dataSource.getUsername(),
+                "database".equalsIgnoreCase(properties.mqtt().configSource()) ? "the plugin's table" : broker.brokerUrl(),
+                properties.mqtt().configSource(),
+                leadership.isLeader() ? (broker.isConnected() ? "connected" : "connecting") : "connects when this instance leads",
+                routes.size(), properties.routes().directory(), String.join(", ", routes),
+                leadership.isLeader() ? "yes, this instance publishes" : "not yet, standing by", properties.cluster().service(),
+                triggers.isEmpty() ? "unknown" : triggers.get(0), port);
+    }
+
+    /** A JDBC URL may carry a password as a parameter; it is never logged. */
+    static String withoutSecrets(String jdbcUrl) {
+        return jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password|sslpassword)=[^&;]*", "$1=****");
+    }
+}

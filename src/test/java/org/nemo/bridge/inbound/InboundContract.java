@@ -58,6 +58,26 @@ abstract class InboundContract {
 
     abstract TestBroker broker();
 
+    @Autowired
+    org.springframework.context.ApplicationContext context;
+
+    /**
+     * The inbound sessions connect in the background after start; a first-ever session holds
+     * nothing published before it subscribed, so the tests wait for both to be up.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void inboundSessionsUp() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT.toMillis();
+        for (String name : new String[] {"inboundTelemetryClient", "inboundEventsClient"}) {
+            InboundMqttClient client = context.getBean(name, InboundMqttClient.class);
+            String route = name.equals("inboundTelemetryClient") ? "telemetry-ingest" : "envelope-ingest";
+            while (camel.getRouteController().getRouteStatus(route).isStarted() && !client.isConnected()) {
+                assertThat(System.currentTimeMillis()).as(name + " connected").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
+    }
+
     static void register(DynamicPropertyRegistry registry, TestBroker broker, String databaseUrl, String clientId) {
         registry.add("spring.datasource.url", () -> databaseUrl);
         registry.add("spring.datasource.username", () -> "postgres");

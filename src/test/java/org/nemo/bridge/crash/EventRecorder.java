@@ -33,6 +33,12 @@ final class EventRecorder implements MqttCallback, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * At most this many messages are sent to the recorder unacknowledged: after a broker
+     * restart the broker may resend them, so it bounds the duplicates the recorder itself can see.
+     */
+    static final int RECEIVE_MAXIMUM = 1;
+
     record Arrival(String eventId, int tool, int seq, int index, long atNanos) {
     }
 
@@ -53,6 +59,7 @@ final class EventRecorder implements MqttCallback, AutoCloseable {
             options.setAutomaticReconnect(true);
             options.setAutomaticReconnectDelay(1, 2);
             options.setConnectionTimeout(5);
+            options.setReceiveMaximum(RECEIVE_MAXIMUM);
             client.connect(options);
             client.subscribe(filter, 1);
         } catch (MqttException e) {

@@ -38,13 +38,26 @@ record FaultFigures(String fault, int sent, int received, int lost, int duplicat
     }
 
     String row() {
-        return String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d | %s | %.0f/s |", fault, sent, received, lost, duplicates,
-                orderViolations, recoverSeconds < 0 ? "—" : String.format(Locale.ROOT, "%.2f s", recoverSeconds), rate);
+        return String.format(Locale.ROOT, "| %s | %d | %d | %d | %d (≤ %d) | %d | %s | %.0f/s |", fault, sent, received, lost, duplicates,
+                duplicateBound, orderViolations, recoverSeconds < 0 ? "—" : String.format(Locale.ROOT, "%.2f s", recoverSeconds), rate);
     }
 
     static final String HEADER = """
-            | fault | sent | received | lost | duplicates | order violations | time to recover | rate sent |
+            | fault | sent | received | lost | duplicates (bound) | order violations | time to recover | rate sent |
             |---|---|---|---|---|---|---|---|""";
+
+    /** Which events came more than once, and when (seconds from the fault's end), to tell where a duplicate was made. */
+    static String duplicatesSeen(List<Arrival> arrivals, long faultEndNanos) {
+        Set<String> ids = new HashSet<>();
+        StringBuilder out = new StringBuilder();
+        for (Arrival a : arrivals) {
+            if (!ids.add(a.eventId())) {
+                out.append(String.format(Locale.ROOT, " #%d(tool %d seq %d) again at %+.2f s;", a.index(), a.tool(), a.seq(),
+                        (a.atNanos() - faultEndNanos) / 1e9));
+            }
+        }
+        return out.toString();
+    }
 
     /** Prints the row and appends it to target/crash-suite/figures.md (the header once per run). */
     void report() {

@@ -3,7 +3,6 @@ package org.nemo.bridge.crash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -168,17 +167,13 @@ class BadInputTest {
 
             display.awaitOne("nemo/tools/" + other + "/enabled", ARRIVAL);
             display.awaitOne("nemo/tools/" + other + "/disabled", ARRIVAL);
-            awaitTrue(() -> lab.db().queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE tool_id = ? AND status = 'pending'",
+            // the rows carry everything their messages need: a display still learns what happened to the tool
+            display.awaitOne("nemo/tools/" + doomed[0] + "/enabled", ARRIVAL);
+            display.awaitOne("nemo/tools/" + doomed[0] + "/disabled", ARRIVAL);
+            awaitTrue(() -> lab.db().queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE tool_id = ? AND status <> 'published'",
                     Integer.class, doomed[0]) == 0);
-            List<Map<String, Object>> rows = lab.db().queryForList(
-                    "SELECT event_type, status, last_error FROM mqtt_bridge.outbox WHERE tool_id = ? ORDER BY id", doomed[0]);
-            assertThat(rows).as("the deleted tool's events").isNotEmpty();
-            for (Map<String, Object> row : rows) {
-                assertThat(row.get("status")).as(row.toString()).isIn("published", "dead");
-                if ("dead".equals(row.get("status"))) {
-                    assertThat((String) row.get("last_error")).as(row.toString()).isNotBlank();
-                }
-            }
+            assertThat(lab.db().queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE tool_id = ?", Integer.class, doomed[0]))
+                    .as("the deleted tool's events").isGreaterThanOrEqualTo(2);
         }
     }
 

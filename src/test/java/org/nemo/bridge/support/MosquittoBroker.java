@@ -49,12 +49,14 @@ public class MosquittoBroker implements TestBroker {
                     user %s
                     listener %d 127.0.0.1
                     %s
-                    persistence false
+                    %s
                     max_queued_messages 0
                     max_inflight_messages 0
                     log_dest stderr
                     log_type error
-                    """.formatted(System.getProperty("user.name"), port, extraConfig.contains("allow_anonymous") ? extraConfig : "allow_anonymous true\n" + extraConfig));
+                    """.formatted(System.getProperty("user.name"), port, extraConfig.contains("allow_anonymous") ? extraConfig : "allow_anonymous true\n" + extraConfig,
+                    // a test that restarts the broker may keep sessions on disk; otherwise nothing is kept
+                    extraConfig.contains("persistence true") ? "" : "persistence false"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -46,9 +47,7 @@ class SecurityTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        TestBridge.connect(registry, DATABASE, BROKER::url);
         // here, not in @SpringBootTest(properties): the test framework itself logs those
         registry.add("bridge.mqtt.username", () -> "bridge-user");
         registry.add("bridge.mqtt.password", () -> "Br0ker-Secret-9913");

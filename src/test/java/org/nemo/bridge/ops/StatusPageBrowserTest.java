@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.nemo.bridge.support.Browser;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -43,9 +44,7 @@ class StatusPageBrowserTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        TestBridge.connect(registry, DATABASE, BROKER::url);
     }
 
     @AfterAll

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The performance benchmark of docs/BENCHMARKS.md: builds the service and the test classes,
+# then runs org.nemo.bridge.bench.Bench (the baseline loop and the real service, each in its
+# own JVM, against an embedded PostgreSQL and a private Mosquitto). Results: target/bench/.
+#   BENCH_BEFORE=<git rev>  also measures the service as it was at that revision ("before")
+#   BENCH_OPTS="-Dbench.seconds=20 -Dbench.backlog=100000 -Dbench.jvm='...'"  overrides
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./mvnw -B -q -DskipTests test-compile
+# the service runs with its runtime classpath only; the bench itself needs the test one
+./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/bench-runtime.classpath
+./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-test.classpath
+subjects=baseline,bridge
+if [ -n "${BENCH_BEFORE:-}" ]; then
+  rm -rf target/bench-before/tree && mkdir -p target/bench-before/tree
+  git archive "$BENCH_BEFORE" | tar -x -C target/bench-before/tree
+  ./mvnw -B -q -DskipTests -f target/bench-before/tree/pom.xml compile
+  subjects=baseline,before,bridge
+fi
+echo "load before the run: $(uptime)"
+exec java -Dbench.subjects="$subjects" ${BENCH_OPTS:-} \
+  -cp "target/test-classes:target/classes:$(cat target/bench-test.classpath)" org.nemo.bridge.bench.Bench

@@ -97,7 +97,8 @@ public final class Bench {
             long readyMillis = load.awaitReady(process, 180);
             result.put("startToFirstEventMs", readyMillis);
             Sampler sampler = new Sampler(process.pid());
-            load.steady(500, 4, 4, sampler);
+            // a service runs for days: let the JIT compile the hot paths before anything is measured
+            load.steady(500, Integer.getInteger("bench.warmup", 15), 4, sampler);
             result.put("steady100", load.steady(100, seconds, 2, sampler));
             result.put("steady1000", load.steady(1_000, seconds, 4, sampler));
             result.put("maxThroughput", load.flood(seconds, 4, 100, sampler));

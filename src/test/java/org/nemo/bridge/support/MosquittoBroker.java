@@ -61,6 +61,8 @@ public class MosquittoBroker implements TestBroker {
             throw new UncheckedIOException(e);
         }
         start();
+        // a broker held by a static fixture is never closed by its test: the JVM's exit stops it
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
     }
 
     @Override

@@ -49,8 +49,7 @@ public class StartupReport {
         List<String> routes = camel.getRoutes().stream().map(Route::getRouteId).sorted().collect(Collectors.toList());
         String port = event.getApplicationContext() instanceof WebServerApplicationContext web && web.getWebServer() != null
                 ? Integer.toString(web.getWebServer().getPort()) : "none";
-        List<String> triggers = db.queryForList(
-                "SELECT diagnostics ->> 'nemo_triggers' FROM mqtt_bridge.bridge_status WHERE instance_id = '_schema'", String.class);
+        String triggers = StatusController.triggersResult(db);
         LOG.info("""
                 NEMO MQTT bridge {} ready
                   database  {} (user {})
@@ -65,7 +64,7 @@ public class StartupReport {
                 leadership.isLeader() ? (broker.isConnected() ? "connected" : "connecting") : "connects when this instance leads",
                 routes.size(), properties.routes().directory(), String.join(", ", routes),
                 leadership.isLeader() ? "yes, this instance publishes" : "not yet, standing by", properties.cluster().service(),
-                triggers.isEmpty() ? "unknown" : triggers.get(0), port);
+                triggers == null ? "unknown" : triggers, port);
     }
 
     /** A JDBC URL may carry a password as a parameter; it is never logged. */

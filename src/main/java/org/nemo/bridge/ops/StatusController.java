@@ -82,7 +82,7 @@ public class StatusController {
         config.put("batch_size", properties.outbox().batchSize());
         config.put("poll_interval", properties.outbox().pollInterval().toString());
         config.put("nemo_triggers", properties.nemo().triggers());
-        config.put("nemo_triggers_result", triggersResult());
+        config.put("nemo_triggers_result", triggersResult(db));
         return config;
     }
 
@@ -92,7 +92,8 @@ public class StatusController {
         return rows.isEmpty() ? null : time(rows.get(0));
     }
 
-    private String triggersResult() {
+    /** What the NEMO trigger installation said at the last migration, or null. */
+    static String triggersResult(JdbcTemplate db) {
         List<String> rows = db.queryForList(
                 "SELECT diagnostics ->> 'nemo_triggers' FROM mqtt_bridge.bridge_status WHERE instance_id = '_schema'", String.class);
         return rows.isEmpty() ? null : rows.get(0);

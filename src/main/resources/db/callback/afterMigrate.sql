@@ -142,16 +142,27 @@ BEGIN
     FOR s IN SELECT ts.tool_id, ts.next_user, ts.next_start, ts.interlock FROM mqtt_bridge.tool_state ts
               WHERE p_tool_ids IS NULL OR ts.tool_id = ANY (p_tool_ids)
               ORDER BY ts.tool_id LOOP
-        new_user := NULL;
-        new_start := NULL;
-        SELECT n.next_user, n.next_start INTO new_user, new_start FROM mqtt_bridge.nemo_next_reservation(s.tool_id, now_ts) n;
-        new_interlock := mqtt_bridge.nemo_tool_interlock(s.tool_id);
+        SELECT n.next_user, n.next_start, mqtt_bridge.nemo_tool_interlock(s.tool_id)
+          INTO new_user, new_start, new_interlock
+          FROM (SELECT 1) one LEFT JOIN LATERAL mqtt_bridge.nemo_next_reservation(s.tool_id, now_ts) n ON true;
         CONTINUE WHEN new_user IS NOT DISTINCT FROM s.next_user AND new_start IS NOT DISTINCT FROM s.next_start
                   AND new_interlock IS NOT DISTINCT FROM s.interlock;
+        -- A NEMO transaction may have changed this state, and published it with its own event,
+        -- since the loop read it: lock the row, then compare again with what has committed by
+        -- now, or the refresh would publish the change a second time under its own event id.
         IF p_skip_locked THEN
-            PERFORM 1 FROM mqtt_bridge.tool_state WHERE tool_id = s.tool_id FOR UPDATE SKIP LOCKED;
-            CONTINUE WHEN NOT FOUND;
+            SELECT ts.tool_id, ts.next_user, ts.next_start, ts.interlock INTO s
+              FROM mqtt_bridge.tool_state ts WHERE ts.tool_id = s.tool_id FOR UPDATE SKIP LOCKED;
+        ELSE
+            SELECT ts.tool_id, ts.next_user, ts.next_start, ts.interlock INTO s
+              FROM mqtt_bridge.tool_state ts WHERE ts.tool_id = s.tool_id FOR UPDATE;
         END IF;
+        CONTINUE WHEN NOT FOUND;
+        SELECT n.next_user, n.next_start, mqtt_bridge.nemo_tool_interlock(s.tool_id)
+          INTO new_user, new_start, new_interlock
+          FROM (SELECT 1) one LEFT JOIN LATERAL mqtt_bridge.nemo_next_reservation(s.tool_id, now_ts) n ON true;
+        CONTINUE WHEN new_user IS NOT DISTINCT FROM s.next_user AND new_start IS NOT DISTINCT FROM s.next_start
+                  AND new_interlock IS NOT DISTINCT FROM s.interlock;
         INSERT INTO mqtt_bridge.outbox (event_type, tool_id, payload)
         VALUES ('tool_state_refresh', s.tool_id, jsonb_build_object(
             'event', 'tool_state_refresh',

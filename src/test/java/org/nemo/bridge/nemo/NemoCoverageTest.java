@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -118,6 +120,40 @@ class NemoCoverageTest {
         assertThat(states.get(2).json().path("interlock").asText()).isEqualTo("unknown");
         assertThat(display.quietlyCollect(topic, QUIET)).hasSize(3);
         assertThat(display.on("nemo/tools/" + tool + "/state")).hasSize(3);
+    }
+
+    @Test
+    void aRefreshRacingAnInterlockChangeLeavesTheStateToTheChange() throws Exception {
+        int interlock = lab.interlock(2);
+        int tool = lab.toolWithInterlock("Wire Bonder", interlock);
+        AtomicBoolean flipping = new AtomicBoolean(true);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        // the scheduled refresh, as fast as it can go, while NEMO flips the interlock
+        Thread refresher = new Thread(() -> {
+            try {
+                while (flipping.get()) {
+                    lab.db().queryForObject("SELECT mqtt_bridge.nemo_refresh_tool_states(ARRAY[?]::integer[], NULL, NULL, true)",
+                            Integer.class, tool);
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        refresher.start();
+        try {
+            for (int i = 0; i < 500; i++) {
+                lab.setInterlockState(interlock, i % 2 == 0 ? 1 : 2);
+            }
+        } finally {
+            flipping.set(false);
+            refresher.join();
+        }
+        assertThat(failed.get()).isNull();
+        // every change carried its own state: a refresh that saw nothing new published nothing
+        assertThat(lab.outboxEventTypes(tool)).doesNotContain("tool_state_refresh")
+                .filteredOn(type -> type.startsWith("interlock_")).hasSize(500);
+        assertThat(lab.db().queryForObject("SELECT event_type FROM mqtt_bridge.tool_state WHERE tool_id = ?",
+                String.class, tool)).isEqualTo("interlock_locked");
     }
 
     @Test

@@ -22,6 +22,7 @@ public class Leadership {
 
     public static final String NAMESPACE = "bridge";
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
+    private static final List<String> DRAIN_ROUTES = List.of("outbox-drain", "plugin-queue-drain");
 
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean leader;
@@ -39,6 +40,12 @@ public class Leadership {
             return;
         }
         clustered = true;
+        if (service instanceof PostgresLeaderElection election) {
+            election.beforeSteppingDown(() -> {
+                changed(false);
+                awaitDrainsIdle(camelContext, election.checkIntervalMillis());
+            });
+        }
         CamelClusterView view = service.getView(NAMESPACE);
         view.addEventListener((CamelClusterEventListener.Leadership) (v, leaderMember) ->
                 changed(leaderMember != null && leaderMember.isLocal()));
@@ -59,6 +66,23 @@ public class Leadership {
 
     public boolean isClustered() {
         return clustered;
+    }
+
+    /**
+     * A leader that steps down publishes nothing more (the drains check {@link #isLeader()} per
+     * message) but lets the batch in hand be acknowledged and marked, so that the next leader
+     * does not send it again; waits at most {@code maxMillis}.
+     */
+    private static void awaitDrainsIdle(CamelContext camelContext, long maxMillis) {
+        long deadline = System.currentTimeMillis() + maxMillis;
+        try {
+            while (DRAIN_ROUTES.stream().anyMatch(route -> camelContext.getInflightRepository().size(route) > 0)
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private synchronized void changed(boolean nowLeader) {

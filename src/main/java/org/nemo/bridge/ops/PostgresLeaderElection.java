@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,7 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
     private final String password;
     private final String memberId;
     private final long checkIntervalMillis;
+    private final List<Runnable> stepDownHooks = new CopyOnWriteArrayList<>();
 
     public PostgresLeaderElection(String jdbcUrl, String username, String password, String memberId, long checkIntervalMillis) {
         super("postgres-leader-election");
@@ -46,6 +48,16 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
         this.password = password;
         this.memberId = memberId;
         this.checkIntervalMillis = checkIntervalMillis;
+    }
+
+    /** Runs when this instance stops leading, before the master: routes are told; may wait a moment. */
+    public void beforeSteppingDown(Runnable hook) {
+        stepDownHooks.add(hook);
+    }
+
+    /** How long a step-down hook may wait: the new leader waits out more than this before it leads. */
+    public long checkIntervalMillis() {
+        return checkIntervalMillis;
     }
 
     @Override
@@ -191,6 +203,11 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
             leader = nowLeader;
             LOG.info(nowLeader ? "Leader for '{}' ({}): this instance publishes" : "No longer leader for '{}' ({})",
                     getNamespace(), why);
+            if (!nowLeader) {
+                // before Camel stops the master: consumers (which interrupts their threads): the
+                // drains finish the batch in hand, so what the broker acknowledged is marked
+                stepDownHooks.forEach(Runnable::run);
+            }
             fireLeadershipChangedEvent(nowLeader ? Optional.of(local) : Optional.empty());
         }
 

@@ -213,6 +213,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             IMqttToken token = client.connectWithResult(options(target));
             MqttProperties props = token.getResponseProperties();
             client.setMaximumPacketSize(props == null ? null : props.getMaximumPacketSize());
+            client.setReceiveMaximum(props == null ? null : props.getReceiveMaximum());
             retryMillis = FIRST_RETRY_MILLIS;
         } catch (MqttException | RuntimeException e) {
             String problem = explain(e);

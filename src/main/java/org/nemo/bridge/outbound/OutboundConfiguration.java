@@ -68,6 +68,12 @@ public class OutboundConfiguration {
     }
 
     @Bean
+    public PipelinedPublisher pipelinedPublisher(OutboundMqttClient client, Leadership leadership, ToolMessages toolMessages,
+                                                 PluginQueueMessages pluginQueueMessages) {
+        return new PipelinedPublisher(client, leadership, toolMessages, pluginQueueMessages);
+    }
+
+    @Bean
     public OutboxMetrics outboxMetrics(MeterRegistry registry) {
         return new OutboxMetrics(registry);
     }

@@ -7,10 +7,10 @@ import java.time.Instant;
  * change a tool, the retained states. {@code problem} is set when the row cannot be published.
  */
 public record OutboundMessage(long outboxId, String topic, byte[] payload, boolean retained,
-                              String eventId, String eventType, boolean lastOfRow, Instant createdAt,
+                              String eventId, String eventType, Instant createdAt,
                               String problem) {
 
     static OutboundMessage unpublishable(long outboxId, Instant createdAt, String problem) {
-        return new OutboundMessage(outboxId, null, null, false, null, null, true, createdAt, problem);
+        return new OutboundMessage(outboxId, null, null, false, null, null, createdAt, problem);
     }
 }

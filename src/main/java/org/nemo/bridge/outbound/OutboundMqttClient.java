@@ -22,6 +22,7 @@ import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
 public class OutboundMqttClient extends MqttClient {
 
     private volatile long maximumPacketSize = Long.MAX_VALUE;
+    private volatile int receiveMaximum = 65_535;
     private final int maxPayloadBytes;
     private MqttCallback callback;
 
@@ -52,6 +53,7 @@ public class OutboundMqttClient extends MqttClient {
             aClient.setCallback(callback);
         }
         maximumPacketSize = Long.MAX_VALUE;
+        receiveMaximum = 65_535;
         try {
             old.close(true);
         } catch (MqttException e) {
@@ -68,10 +70,35 @@ public class OutboundMqttClient extends MqttClient {
         this.maximumPacketSize = size == null || size <= 0 ? Long.MAX_VALUE : size;
     }
 
+    /** The broker's Receive Maximum from its CONNACK: how many QoS 1 publishes may await their PUBACK at once. */
+    void setReceiveMaximum(Integer maximum) {
+        this.receiveMaximum = maximum == null || maximum <= 0 ? 65_535 : maximum;
+    }
+
+    public int receiveMaximum() {
+        return receiveMaximum;
+    }
+
     @Override
     public void publish(String topic, MqttMessage message) throws MqttException {
+        IMqttToken token = publishAsync(topic, message);
+        awaitAccepted(token, topic);
+    }
+
+    /**
+     * Sends without waiting for the PUBACK; {@link #awaitAccepted} waits for it. Refuses what the
+     * broker would refuse ({@link PublishRejectedException}) before sending.
+     */
+    public IMqttToken publishAsync(String topic, MqttMessage message) throws MqttException {
         check(topic, message);
-        IMqttToken token = publishWithinReceiveMaximum(topic, message);
+        return publishWithinReceiveMaximum(topic, message);
+    }
+
+    /**
+     * Waits for the PUBACK: {@link PublishRejectedException} when it carries an error reason code,
+     * an {@link MqttException} when none came in time or the connection was lost.
+     */
+    public void awaitAccepted(IMqttToken token, String topic) throws MqttException {
         token.waitForCompletion(getTimeToWait());
         int[] reasonCodes = token.getReasonCodes();
         if (reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {

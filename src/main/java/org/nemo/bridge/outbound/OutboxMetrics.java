@@ -2,6 +2,7 @@ package org.nemo.bridge.outbound;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,12 +36,19 @@ public class OutboxMetrics {
                 .description("Age of the oldest pending event").register(registry);
     }
 
-    /** After the last message of a row was acknowledged. */
-    public void published(Exchange exchange) {
-        published.increment();
-        Instant createdAt = exchange.getProperty("createdAt", Instant.class);
-        if (createdAt != null) {
-            latency.record(Duration.between(createdAt, Instant.now()));
+    /** After a batch was acknowledged and marked: the exchange's publishedCreatedAt, one per row. */
+    public void publishedBatch(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<Instant> createdAt = exchange.getProperty("publishedCreatedAt", List.class);
+        if (createdAt == null) {
+            return;
+        }
+        Instant now = Instant.now();
+        published.increment(createdAt.size());
+        for (Instant at : createdAt) {
+            if (at != null) {
+                latency.record(Duration.between(at, now));
+            }
         }
     }
 

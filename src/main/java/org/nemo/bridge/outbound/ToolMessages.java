@@ -15,8 +15,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.nemo.bridge.inbound.EnvelopeRules;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
@@ -98,7 +97,7 @@ public class ToolMessages {
             if (!STATE_REFRESH.equals(eventType)) {
                 String topic = topics.eventTopic(eventType, toolId, (String) row.get("topic"), event);
                 byte[] bytes = json.writeValueAsBytes(event);
-                out.add(new OutboundMessage(id, topic, bytes, false, eventId, eventType, false, createdAt, null));
+                out.add(new OutboundMessage(id, topic, bytes, false, eventId, eventType, createdAt, null));
             }
             String states = (String) row.get("states");
             if (states != null) {
@@ -108,9 +107,7 @@ public class ToolMessages {
             }
             if (out.size() == first) {
                 out.add(OutboundMessage.unpublishable(id, createdAt, "tool " + toolId + " has no state to refresh"));
-                return;
             }
-            out.set(out.size() - 1, lastOfRow(out.get(out.size() - 1)));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             while (out.size() > first) {
                 out.remove(out.size() - 1);
@@ -123,7 +120,7 @@ public class ToolMessages {
         int toolId = state.path("tool_id").asInt();
         byte[] bytes = stateBytes(state);
         return new OutboundMessage(id, topics.stateTopic(toolId), bytes, true,
-                state.path("event_id").asText(null), state.path("event_type").asText(null), false, createdAt, null);
+                state.path("event_id").asText(null), state.path("event_type").asText(null), createdAt, null);
     }
 
     /**
@@ -249,20 +246,8 @@ public class ToolMessages {
         return node == null || node.isNull() ? null : node.asText();
     }
 
-    private static OutboundMessage lastOfRow(OutboundMessage m) {
-        return new OutboundMessage(m.outboxId(), m.topic(), m.payload(), m.retained(), m.eventId(), m.eventType(),
-                true, m.createdAt(), m.problem());
-    }
-
-    /** Sets the paho-mqtt5 headers for one message: topic, QoS 1, retained, user properties. */
-    public void toMqtt(Exchange exchange) {
-        OutboundMessage message = exchange.getMessage().getBody(OutboundMessage.class);
-        exchange.setProperty("outboxId", message.outboxId());
-        exchange.setProperty("lastOfRow", message.lastOfRow());
-        exchange.setProperty("createdAt", message.createdAt());
-        if (message.problem() != null) {
-            throw new PublishRejectedException(message.problem());
-        }
+    /** One message as it goes on the wire: QoS 1, retained or not, user properties, the payload signed when HMAC is on. */
+    public MqttMessage toMqttMessage(OutboundMessage message) {
         MqttProperties properties = new MqttProperties();
         properties.setContentType("application/json");
         properties.setPayloadFormat(true);
@@ -274,14 +259,13 @@ public class ToolMessages {
             userProperties.add(new UserProperty("event_type", message.eventType()));
         }
         properties.setUserProperties(userProperties);
-        var out = exchange.getMessage();
-        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, message.topic());
-        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, 1);
-        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, message.retained());
-        out.setHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, properties);
         // events are signed when an HMAC key is set; the state stays plain JSON for displays
         String key = message.retained() ? null : hmacKey.get();
-        out.setBody(key == null ? message.payload() : HmacEnvelope.wrap(message.payload(), key));
+        MqttMessage mqtt = new MqttMessage(key == null ? message.payload() : HmacEnvelope.wrap(message.payload(), key));
+        mqtt.setQos(1);
+        mqtt.setRetained(message.retained());
+        mqtt.setProperties(properties);
+        return mqtt;
     }
 
     static Instant instant(Object value) {

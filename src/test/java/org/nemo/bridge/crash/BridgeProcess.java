@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class BridgeProcess implements AutoCloseable {
 
+    /** The bridge's bridge.outbox.batch-size here: smaller than the default, so that the duplicate bound is tight. */
+    static final int BATCH_SIZE = 100;
+
     private static final Path LOGS = Path.of("target", "crash-suite");
 
     private final String name;
@@ -45,6 +48,7 @@ final class BridgeProcess implements AutoCloseable {
                     "--bridge.mqtt.broker-url=" + brokerUrl,
                     "--bridge.mqtt.max-reconnect-delay=1s",
                     "--bridge.outbox.poll-interval=500ms",
+                    "--bridge.outbox.batch-size=" + BATCH_SIZE,
                     "--bridge.outbox.listen-check-interval=1s",
                     "--bridge.outbox.retry-max-delay=1000",
                     "--bridge.cluster.check-interval=1s",

@@ -37,13 +37,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * TCP proxy this test owns (so the network can be cut). Mosquitto keeps sessions on disk, and
  * the recording subscriber's session survives a broker restart.
  *
- * <p>Duplicate bound, per fault: the drain publishes one message at a time and marks its row
- * published right after that message's PUBACK, in its own statement, so at any instant at most
- * one event is published-but-not-marked ({@value #BRIDGE_IN_FLIGHT}): a fault that interrupts
- * the bridge, its database or its broker connection can make it send that one event again (its
- * MQTT session starts clean, so Paho never resends on its own as well). A broker restart also
- * breaks the subscriber's connection: the broker then resends what it had sent the subscriber
- * without having its PUBACK yet, at most the subscriber's Receive Maximum
+ * <p>Duplicate bound, per fault: the drain publishes a batch pipelined and marks its rows
+ * published with one UPDATE once every PUBACK of the batch is in, so at any instant at most one
+ * batch ({@code bridge.outbox.batch-size}, {@value #BRIDGE_IN_FLIGHT} here) is
+ * published-but-not-marked: a fault that interrupts the bridge, its database or its broker
+ * connection can make it send those again (its MQTT session starts clean, so Paho never resends
+ * on its own as well). A broker restart also breaks the subscriber's connection: the broker then
+ * resends what it had sent the subscriber without having its PUBACK yet, at most the
+ * subscriber's Receive Maximum
  * ({@value #SUBSCRIBER_IN_FLIGHT}). Terminating the LISTEN backend touches neither path: 0.
  *
  * <p>Run it alone: {@code ./mvnw -B -q test -Dtest='org.nemo.bridge.crash.*'}; sizes can be
@@ -53,7 +54,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CrashInjectionTest {
 
-    static final int BRIDGE_IN_FLIGHT = 1;
+    /** One batch: the bridge runs with this bridge.outbox.batch-size (see BridgeProcess). */
+    static final int BRIDGE_IN_FLIGHT = BridgeProcess.BATCH_SIZE;
     static final int SUBSCRIBER_IN_FLIGHT = EventRecorder.RECEIVE_MAXIMUM;
     private static final int EVENTS = Integer.getInteger("crash.events", 5000);
     private static final int RATE = Integer.getInteger("crash.rate", 800);

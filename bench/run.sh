@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -B -q -DskipTests test-compile
 # the service runs with its runtime classpath only; the bench itself needs the test one
-./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/bench-runtime.classpath
+./mvnw -B -q dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/bench-runtime.classpath
 ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-test.classpath
 subjects=baseline,bridge
 if [ -n "${BENCH_BEFORE:-}" ]; then
@@ -18,5 +18,7 @@ if [ -n "${BENCH_BEFORE:-}" ]; then
   subjects=baseline,before,bridge
 fi
 echo "load before the run: $(uptime)"
-exec java -Dbench.subjects="$subjects" ${BENCH_OPTS:-} \
+# BENCH_OPTS is split as the shell would split it, so that a quoted -Dbench.jvm='...' stays one argument
+eval "set -- ${BENCH_OPTS:-}"
+exec java -Dbench.subjects="$subjects" "$@" \
   -cp "target/test-classes:target/classes:$(cat target/bench-test.classpath)" org.nemo.bridge.bench.Bench

@@ -26,6 +26,7 @@ import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 /**
@@ -38,6 +39,8 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
  * Run with bench/run.sh, never as part of the test suite.
  */
 public final class Bench {
+
+    private static final boolean STATEMENTS = Boolean.getBoolean("bench.statements");
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -62,8 +65,15 @@ public final class Bench {
 
         // an interrupted run leaves no subject, broker or database behind
         Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
-             MosquittoBroker broker = new MosquittoBroker()) {
+        EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder();
+        // -Dbench.statements=true: where PostgreSQL spent its time, per subject (target/bench/<subject>-statements.txt)
+        if (STATEMENTS) {
+            pg.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+        }
+        try (EmbeddedPostgres postgres = pg.start();
+             // -Dbench.broker-nodelay=false measures Mosquitto's default (Nagle on its acknowledgements)
+             MosquittoBroker broker = new MosquittoBroker(Boolean.parseBoolean(System.getProperty("bench.broker-nodelay", "true"))
+                     ? "" : "set_tcp_nodelay false")) {
             for (String subject : subjects) {
                 System.out.printf("== %s (load %s)%n", subject, Machine.loadAverage());
                 results.put(subject, runSubject(subject.trim(), postgres, broker, jvmOptions, seconds, backlog, out));
@@ -99,14 +109,40 @@ public final class Bench {
             Sampler sampler = new Sampler(process.pid());
             // a service runs for days: let the JIT compile the hot paths before anything is measured
             load.steady(500, Integer.getInteger("bench.warmup", 15), 4, sampler);
-            result.put("steady100", load.steady(100, seconds, 2, sampler));
-            result.put("steady1000", load.steady(1_000, seconds, 4, sampler));
-            result.put("maxThroughput", load.flood(seconds, 4, 100, sampler));
-            result.put("backlog", load.backlog(backlog, sampler));
+            List<String> phases = Arrays.asList(System.getProperty("bench.phases", "steady100,steady1000,maxThroughput,backlog").split(","));
+            if (phases.contains("steady100")) {
+                result.put("steady100", load.steady(100, seconds, 2, sampler));
+            }
+            if (phases.contains("steady1000")) {
+                result.put("steady1000", load.steady(1_000, seconds, 4, sampler));
+            }
+            if (phases.contains("maxThroughput")) {
+                result.put("maxThroughput", load.flood(seconds, 4, 100, sampler));
+            }
+            if (phases.contains("backlog")) {
+                result.put("backlog", load.backlog(backlog, sampler));
+            }
             result.put("rssMaxMb", sampler.rssMaxOverallMb());
+            if (STATEMENTS) {
+                Files.writeString(out.resolve(subject + "-statements.txt"), topStatements(dataSource));
+            }
             load.close();
         }
         return result;
+    }
+
+    /** The statements that took PostgreSQL the most time in this subject's database. */
+    private static String topStatements(DataSource dataSource) {
+        StringBuilder text = new StringBuilder("total ms | calls | rows | mean ms | statement\n");
+        new JdbcTemplate(dataSource).query("SELECT round(total_exec_time) AS total, calls, rows, round(mean_exec_time::numeric, 3) AS mean, "
+                + "regexp_replace(query, '\\s+', ' ', 'g') AS query FROM pg_stat_statements "
+                + "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 20",
+                rs -> {
+                    text.append(rs.getLong("total")).append(" | ").append(rs.getLong("calls")).append(" | ").append(rs.getLong("rows"))
+                            .append(" | ").append(rs.getBigDecimal("mean")).append(" | ")
+                            .append(rs.getString("query"), 0, Math.min(300, rs.getString("query").length())).append('\n');
+                });
+        return text.toString();
     }
 
     private static String freshDatabase(EmbeddedPostgres postgres, String name) throws SQLException {
@@ -117,6 +153,9 @@ public final class Bench {
         String url = postgres.getJdbcUrl("postgres", name);
         DataSource dataSource = TestDatabase.dataSource(url);
         TestDatabase.nemoTables(dataSource);
+        if (STATEMENTS) {
+            new JdbcTemplate(dataSource).execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        }
         new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(dataSource);
         // the bridge's schema, migrated here so that the baseline finds the same outbox,
         // enqueue() and triggers; the bridge's own Flyway then finds nothing left to do
@@ -193,8 +232,13 @@ public final class Bench {
                         "--bridge.plugin.queue=on", "--bridge.routes.reload=false", "--bridge.admin.password=bench",
                         "--bridge.routes.directory=" + tree.resolve("routes").toAbsolutePath()));
             }
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(out.resolve(subject + ".log").toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(out.resolve(subject + ".log").toAbsolutePath().toFile());
+            if ("before".equals(subject)) {
+                // its own application.yaml (read from the working directory), not this revision's
+                builder.directory(Path.of(System.getProperty("bench.before.dir", "target/bench-before/tree")).toAbsolutePath().toFile());
+            }
+            Process process = builder.start();
             return new Subject(process);
         }
 

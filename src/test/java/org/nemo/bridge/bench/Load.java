@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The workload, as NEMO and its neighbours write it: every third event a usage row inserted
  * (tool enabled) or ended (tool disabled) so that NEMO's trigger fills the outbox, every third
- * an {@code mqtt_bridge.enqueue()} call, every third a row in the plugin's queue table. Each
+ * an {@code mqtt_bridge.enqueue()} call, every third a row in the plugin's queue table with its
+ * NOTIFY, as the plugin's own publisher writes it. Each
  * producer thread has its own connection and its own tools; the commit time of every event is
  * noted right after COMMIT returns.
  */
@@ -171,14 +172,34 @@ final class Load implements AutoCloseable {
                     + third + ") g");
             s.executeQuery("SELECT count(mqtt_bridge.enqueue('bench_event', jsonb_build_object('bench_seq', g), " + tool0 + " + (g % "
                     + tools.size() + ")::int, NULL)) FROM generate_series(" + first + ", " + (first + third - 1) + ") g").close();
-            s.executeUpdate("INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at) "
+            s.executeQuery("WITH q AS (INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at) "
                     + "SELECT 'nemo/bench/plugin', json_build_object('bench_seq', g)::text, 1, false, false, now() FROM generate_series("
-                    + (first + third) + ", " + (first + third + rest - 1) + ") g");
+                    + (first + third) + ", " + (first + third + rest - 1) + ") g RETURNING id) "
+                    + "SELECT count(pg_notify('nemo_mqtt_events', id::text)) FROM q").close();
         }
         Map<String, Long> commits = new HashMap<>(rows * 2);
         sampler.begin();
         c.commit();
         long committed = System.nanoTime();
+        // when the subject had marked every row done, apart from when the subscriber had them all
+        AtomicLong marked = new AtomicLong();
+        Thread watcher = started(() -> {
+            try (Connection w = DriverManager.getConnection(url, "postgres", ""); Statement s = w.createStatement()) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try (ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM mqtt_bridge.outbox WHERE status = 'pending')"
+                            + " + (SELECT count(*) FROM nemo_mqtt_mqtt_eventqueue WHERE processed = false)")) {
+                        rs.next();
+                        if (rs.getLong(1) == 0) {
+                            marked.set(System.nanoTime());
+                            return;
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+            } catch (SQLException | InterruptedException e) {
+                // no figure, then
+            }
+        });
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id FROM \"NEMO_usageevent\" WHERE id > " + usageBefore)) {
             while (rs.next()) {
                 commits.put("u" + rs.getLong(1) + "+", committed);
@@ -200,6 +221,11 @@ final class Load implements AutoCloseable {
         m.put("complete", complete);
         m.put("drainSeconds", Math.round(drainSeconds * 100) / 100.0);
         m.put("drainPerSecond", Math.round(commits.size() / drainSeconds));
+        watcher.join(10_000);
+        watcher.interrupt();
+        if (marked.get() != 0) {
+            m.put("allMarkedSeconds", Math.round((marked.get() - committed) / 1e7) / 100.0);
+        }
         m.putAll(sampler.end());
         m.put("load", Bench.Machine.loadAverage());
         return m;
@@ -298,8 +324,10 @@ final class Load implements AutoCloseable {
                     + "VALUES (?, ?, ?, clock_timestamp()) RETURNING id");
             disable = connection.prepareStatement("UPDATE \"NEMO_usageevent\" SET \"end\" = clock_timestamp() WHERE id = ?");
             enqueue = connection.prepareStatement("SELECT mqtt_bridge.enqueue('bench_event', ?::jsonb, ?, NULL)");
-            plugin = connection.prepareStatement("INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at) "
-                    + "VALUES ('nemo/bench/plugin', ?, 1, false, false, now())");
+            // as the plugin's db_publisher does: the row, and a NOTIFY on the events channel in the same transaction
+            plugin = connection.prepareStatement("WITH q AS (INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at) "
+                    + "VALUES ('nemo/bench/plugin', ?, 1, false, false, now()) RETURNING id) "
+                    + "SELECT pg_notify('nemo_mqtt_events', id::text) FROM q");
         }
 
         /** Writes event number {@code i} of this producer (not committed) and notes its key. */
@@ -334,7 +362,7 @@ final class Load implements AutoCloseable {
                 default -> {
                     long n = seq.incrementAndGet();
                     plugin.setString(1, "{\"bench_seq\":" + n + "}");
-                    plugin.executeUpdate();
+                    plugin.executeQuery().close();
                     keys.put("p" + n, 0L);
                 }
             }

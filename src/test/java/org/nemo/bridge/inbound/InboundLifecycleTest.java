@@ -34,6 +34,9 @@ class InboundLifecycleTest {
             String database = TestDatabase.create("inbound_restart");
             JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
             ConfigurableApplicationContext bridge = start(broker, database);
+            // the session subscribes in the background: what machines publish before it ever
+            // subscribed is no one's to keep, so the stream starts once a probe reading lands
+            awaitSubscribed(broker, db);
             AtomicInteger published = new AtomicInteger();
             Thread machines = new Thread(() -> {
                 try (Publisher publisher = new Publisher(broker.url())) {
@@ -147,12 +150,26 @@ class InboundLifecycleTest {
         return new SpringApplicationBuilder(BridgeApplication.class).run(args.toArray(String[]::new));
     }
 
+    private static void awaitSubscribed(TestBroker broker, JdbcTemplate db) throws InterruptedException {
+        try (Publisher probe = new Publisher(broker.url())) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'probe'", Integer.class) == 0) {
+                assertThat(System.currentTimeMillis()).as("a probe reading stored").isLessThan(deadline);
+                probe.publish("factory/machine/probe/telemetry", "{\"probe\":true}");
+                Thread.sleep(100);
+            }
+        }
+    }
+
     private static void awaitStored(JdbcTemplate db, int count, Duration timeout) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         int stored;
         while ((stored = db.queryForObject("SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry", Integer.class)) < count) {
             if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("expected " + count + " readings stored, found " + stored);
+                throw new AssertionError("expected " + count + " readings stored, found " + stored + "; missing seq "
+                        + db.queryForList("SELECT g FROM generate_series(0, ?) g WHERE NOT EXISTS (SELECT 1 FROM mqtt_bridge.telemetry t "
+                                + "WHERE (t.extra->>'seq')::int = g) ORDER BY g LIMIT 50", Integer.class, count - 1)
+                        + "; rejected " + db.queryForList("SELECT reason FROM mqtt_bridge.telemetry_rejected LIMIT 5", String.class));
             }
             Thread.sleep(100);
         }

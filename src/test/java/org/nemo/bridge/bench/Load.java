@@ -194,7 +194,9 @@ final class Load implements AutoCloseable {
                             return;
                         }
                     }
-                    Thread.sleep(20);
+                    // the two counts cost PostgreSQL ~15 ms during a backlog: polled every 20 ms they took
+                    // most of a core from the subject on a 2-core machine; 250 ms is resolution enough
+                    Thread.sleep(250);
                 }
             } catch (SQLException | InterruptedException e) {
                 // no figure, then

@@ -51,7 +51,8 @@ public final class Bench {
         int seconds = Integer.getInteger("bench.seconds", 10);
         int backlog = Integer.getInteger("bench.backlog", 100_000);
         List<String> subjects = Arrays.asList(System.getProperty("bench.subjects", "baseline,bridge").split(","));
-        String jvmOptions = System.getProperty("bench.jvm", "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
+        // the JVM flags docker/Dockerfile and the systemd unit ship
+        String jvmOptions = System.getProperty("bench.jvm", "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=40m -Xss512k -XX:+ExitOnOutOfMemoryError");
         Path out = Path.of("target", "bench");
         Files.createDirectories(out);
 

@@ -36,7 +36,7 @@ class InboundLifecycleTest {
             ConfigurableApplicationContext bridge = start(broker, database);
             // the session subscribes in the background: what machines publish before it ever
             // subscribed is no one's to keep, so the stream starts once a probe reading lands
-            awaitSubscribed(broker, db);
+            awaitSubscribed(broker, db, "probe", Duration.ofSeconds(30));
             AtomicInteger published = new AtomicInteger();
             Thread machines = new Thread(() -> {
                 try (Publisher publisher = new Publisher(broker.url())) {
@@ -80,15 +80,8 @@ class InboundLifecycleTest {
                 CamelContext camel = bridge.getBean(CamelContext.class);
 
                 broker.start();
-                try (Publisher machine = new Publisher(broker.url())) {
-                    long deadline = System.currentTimeMillis() + 60_000;
-                    // nothing is subscribed until the route has started: publish until a reading lands
-                    while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'late-1'", Integer.class) == 0) {
-                        assertThat(System.currentTimeMillis()).as("a reading stored after the broker came back").isLessThan(deadline);
-                        machine.publish("factory/machine/late-1/telemetry", "{\"temperature\":20}");
-                        Thread.sleep(250);
-                    }
-                }
+                // nothing is subscribed until the route has started: publish until a reading lands
+                awaitSubscribed(broker, db, "late-1", Duration.ofSeconds(60));
                 assertThat(camel.getRouteController().getRouteStatus("telemetry-ingest").isStarted()).isTrue();
             }
         }
@@ -158,12 +151,13 @@ class InboundLifecycleTest {
         return new SpringApplicationBuilder(BridgeApplication.class).run(args.toArray(String[]::new));
     }
 
-    private static void awaitSubscribed(TestBroker broker, JdbcTemplate db) throws InterruptedException {
+    /** Publishes readings of {@code machine} until one is stored: the bridge's session is subscribed then. */
+    private static void awaitSubscribed(TestBroker broker, JdbcTemplate db, String machine, Duration timeout) throws InterruptedException {
         try (Publisher probe = new Publisher(broker.url())) {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'probe'", Integer.class) == 0) {
-                assertThat(System.currentTimeMillis()).as("a probe reading stored").isLessThan(deadline);
-                probe.publish("factory/machine/probe/telemetry", "{\"probe\":true}");
+            long deadline = System.currentTimeMillis() + timeout.toMillis();
+            while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = ?", Integer.class, machine) == 0) {
+                assertThat(System.currentTimeMillis()).as("a reading of " + machine + " stored").isLessThan(deadline);
+                probe.publish("factory/machine/" + machine + "/telemetry", "{\"temperature\":20}");
                 Thread.sleep(100);
             }
         }

@@ -41,8 +41,22 @@ public record BridgeProperties(
             @DefaultValue("262144") int maxPayloadBytes,
             @DefaultValue Tls tls) {
 
-        /** Broker TLS from PEM files; without a CA the JVM's trusted public CAs are used. */
-        public record Tls(String ca, String cert, String key, @DefaultValue("true") boolean verifyHostname) {
+        /**
+         * Broker TLS from PEM files; without a CA the JVM's trusted public CAs are used.
+         * {@code enabled} decides TLS for a broker taken from the plugin's table, which names a
+         * host and a port but no scheme: null (the default) means TLS when a CA or client
+         * certificate is set or the port is 8883.
+         */
+        public record Tls(String ca, String cert, String key, @DefaultValue("true") boolean verifyHostname, Boolean enabled) {
+
+            public Tls {
+                // without hostname verification, only a private CA keeps a stranger's certificate out:
+                // any certificate a public CA issued, for any host, would otherwise be accepted
+                if (!verifyHostname && (ca == null || ca.isBlank())) {
+                    throw new IllegalArgumentException("bridge.mqtt.tls.verify-hostname=false needs bridge.mqtt.tls.ca "
+                            + "(the lab's own CA): without it any certificate a public CA issued for any host would be accepted");
+                }
+            }
         }
 
         public boolean tlsConfigured() {

@@ -31,7 +31,7 @@ public interface BrokerSettings {
                 int port = rs.getInt("broker_port");
                 boolean hmac = rs.getBoolean("use_hmac");
                 OffsetDateTime updated = rs.getObject("updated_at", OffsetDateTime.class);
-                return new BrokerTarget((mqtt.tlsConfigured() || port == 8883 ? "ssl://" : "tcp://") + (host == null || host.isBlank() ? "localhost" : host)
+                return new BrokerTarget(scheme(mqtt, port) + (host == null || host.isBlank() ? "localhost" : host)
                         + ":" + (port == 0 ? 1883 : port),
                         blankToNull(rs.getString("username")), rs.getString("password"),
                         rs.getInt("keepalive") > 0 ? rs.getInt("keepalive") : mqtt.keepAlive(),
@@ -40,6 +40,16 @@ public interface BrokerSettings {
             });
             return rows.stream().findFirst();
         };
+    }
+
+    /**
+     * The plugin's table names no scheme: {@code bridge.mqtt.tls.enabled} decides when set, else
+     * TLS when the lab gave us TLS files or the port is MQTT's TLS port.
+     */
+    static String scheme(BridgeProperties.Mqtt mqtt, int port) {
+        Boolean enabled = mqtt.tls().enabled();
+        boolean tls = enabled != null ? enabled : mqtt.tlsConfigured() || port == 8883;
+        return tls ? "ssl://" : "tcp://";
     }
 
     private static String blankToNull(String s) {

@@ -56,7 +56,7 @@ class BrokerSecurityTest {
 
     @Test
     void tlsWithTheLabsCaConnectsAndPublishes() throws Exception {
-        try (Session s = new Session(tls.url(), null, null, new BridgeProperties.Mqtt.Tls(pki.ca.toString(), null, null, true))) {
+        try (Session s = new Session(tls.url(), null, null, new BridgeProperties.Mqtt.Tls(pki.ca.toString(), null, null, true, null))) {
             s.awaitConnected();
             s.client.publish("nemo/tls/check", new MqttMessage("ok".getBytes(StandardCharsets.UTF_8), 1, false, null));
         }
@@ -64,7 +64,7 @@ class BrokerSecurityTest {
 
     @Test
     void tlsWithTheWrongCaIsRefusedWithAClearLineAndKeepsRetrying() throws Exception {
-        try (Session s = new Session(tls.url(), null, null, new BridgeProperties.Mqtt.Tls(pki.otherCa.toString(), null, null, true))) {
+        try (Session s = new Session(tls.url(), null, null, new BridgeProperties.Mqtt.Tls(pki.otherCa.toString(), null, null, true, null))) {
             s.awaitProblem("TLS handshake failed");
             Thread.sleep(1500);
             assertThat(s.connection.isConnected()).isFalse();
@@ -75,7 +75,7 @@ class BrokerSecurityTest {
     @Test
     void mutualTlsIsAcceptedWithTheClientCertificate() throws Exception {
         BridgeProperties.Mqtt.Tls withCert = new BridgeProperties.Mqtt.Tls(pki.ca.toString(), pki.clientCert.toString(),
-                pki.clientKey.toString(), true);
+                pki.clientKey.toString(), true, null);
         try (Session s = new Session(mutualTls.url(), null, null, withCert)) {
             s.awaitConnected();
             s.client.publish("nemo/mtls/check", new MqttMessage("ok".getBytes(StandardCharsets.UTF_8), 1, false, null));
@@ -84,7 +84,7 @@ class BrokerSecurityTest {
 
     @Test
     void mutualTlsIsRefusedWithoutTheClientCertificate() throws Exception {
-        try (Session s = new Session(mutualTls.url(), null, null, new BridgeProperties.Mqtt.Tls(pki.ca.toString(), null, null, true))) {
+        try (Session s = new Session(mutualTls.url(), null, null, new BridgeProperties.Mqtt.Tls(pki.ca.toString(), null, null, true, null))) {
             s.awaitProblem("");
             Thread.sleep(1500);
             assertThat(s.connection.isConnected()).isFalse();
@@ -93,7 +93,7 @@ class BrokerSecurityTest {
 
     @Test
     void theRightPasswordConnectsAndAWrongOneIsNamedAsSuch() throws Exception {
-        BridgeProperties.Mqtt.Tls none = new BridgeProperties.Mqtt.Tls(null, null, null, true);
+        BridgeProperties.Mqtt.Tls none = new BridgeProperties.Mqtt.Tls(null, null, null, true, null);
         try (Session s = new Session(password.url(), "bridge", "right-password", none)) {
             s.awaitConnected();
         }

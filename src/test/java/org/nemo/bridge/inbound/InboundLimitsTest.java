@@ -1,6 +1,8 @@
 package org.nemo.bridge.inbound;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,8 @@ import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -218,6 +222,23 @@ class InboundLimitsTest {
         assertThat(db.queryForList("SELECT received_on FROM mqtt_bridge.inbox WHERE received_on IN "
                 + "('nemo/inbound/recent-invalid', 'nemo/inbound/old-valid') ORDER BY received_on", String.class))
                 .containsExactly("nemo/inbound/old-valid", "nemo/inbound/recent-invalid");
+    }
+
+    @Test
+    void aTopicAndAReasonFromTheNetworkReachTheLogWithoutTheirLineBreaks() throws Exception {
+        // the log line of routes/inbound-errors.yaml, evaluated as the route does
+        String line = Files.readAllLines(Path.of("routes", "inbound-errors.yaml")).stream()
+                .filter(l -> l.trim().startsWith("message: \"Inbound message on")).findFirst().orElseThrow();
+        String message = line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setHeader("CamelMqttTopic", "factory/machine/x\r\nFORGED INFO line/telemetry");
+        // where onException keeps the exception it handles
+        exchange.setProperty(Exchange.EXCEPTION_CAUGHT, new IllegalStateException("bad\r\nFORGED WARN line"));
+
+        String logged = camel.resolveLanguage("simple").createExpression(message).evaluate(exchange, String.class);
+
+        assertThat(logged).doesNotContain("\r").doesNotContain("\n")
+                .contains("factory/machine/x\\u000d\\u000aFORGED INFO line/telemetry").contains("bad\\u000d\\u000aFORGED WARN line");
     }
 
     private double rejectedTelemetry() {

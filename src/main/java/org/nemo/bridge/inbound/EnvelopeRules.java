@@ -28,10 +28,18 @@ public class EnvelopeRules {
 
     private final ObjectMapper json;
     private final int maxPayloadBytes;
+    private final int keepBytes;
 
+    /** Rules that keep an invalid message's bytes whole (the outbound check of enqueued envelopes). */
     public EnvelopeRules(ObjectMapper json, int maxPayloadBytes) {
+        this(json, maxPayloadBytes, maxPayloadBytes);
+    }
+
+    /** @param keepBytes how much of an invalid message's bytes is kept */
+    public EnvelopeRules(ObjectMapper json, int maxPayloadBytes, int keepBytes) {
         this.json = InboundText.strict(json);
         this.maxPayloadBytes = maxPayloadBytes;
+        this.keepBytes = keepBytes;
     }
 
     /** Route step: the MQTT message in, an {@link InboxEntry} out. */
@@ -44,7 +52,7 @@ public class EnvelopeRules {
 
     public InboxEntry read(String receivedOn, byte[] bytes, Instant receivedAt) {
         if (bytes.length > maxPayloadBytes) {
-            return invalid(receivedOn, receivedAt, null, "payload of " + bytes.length
+            return invalid(receivedOn, receivedAt, bytes, "payload of " + bytes.length
                     + " bytes is over bridge.inbound.max-payload-bytes (" + maxPayloadBytes + ")");
         }
         String text = InboundText.utf8(bytes);
@@ -109,12 +117,13 @@ public class EnvelopeRules {
         }
         String reason = problems.isEmpty() ? null : String.join("; ", problems);
         return new InboxEntry(messageId, messageType, topic == null ? receivedOn : topic, receivedOn, sourceService, requestId,
-                replyTo, status, eventType, payloadJson, reason, reason == null ? null : bytes, receivedAt);
+                replyTo, status, eventType, payloadJson, reason, reason == null ? null : InboundText.head(bytes, keepBytes),
+                reason == null ? null : bytes.length, receivedAt);
     }
 
-    private static InboxEntry invalid(String receivedOn, Instant receivedAt, byte[] raw, String reason) {
-        return new InboxEntry(null, null, null, receivedOn, null, null, null, null, null, null, InboundText.storable(reason), raw,
-                receivedAt);
+    private InboxEntry invalid(String receivedOn, Instant receivedAt, byte[] raw, String reason) {
+        return new InboxEntry(null, null, null, receivedOn, null, null, null, null, null, null, InboundText.storable(reason),
+                InboundText.head(raw, keepBytes), raw.length, receivedAt);
     }
 
     /** A trimmed string (numbers are accepted as their text); blank is missing; objects and lists are a problem. */

@@ -12,6 +12,7 @@ import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.common.MqttException;
+import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -150,7 +151,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 return;
             } catch (RuntimeException e) {
                 // unacknowledged, so the broker redelivers them to the next session
-                log.error("Inbound {}: {} messages not stored: {}", what, batch.size(), e.toString());
+                log.error("Inbound {}: {} messages not stored: {}", what, batch.size(), TopicRules.printable(e.toString()));
                 for (Pending<T> p : batch) {
                     p.exchange.setException(e);
                     p.callback.done(false);
@@ -187,7 +188,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 if (!databaseAway) {
                     databaseAway = true;
                     log.warn("Database unavailable ({}); inbound {} wait unacknowledged, the broker keeps the rest",
-                            NestedExceptionUtils.getMostSpecificCause(e).getMessage(), what);
+                            TopicRules.printable(NestedExceptionUtils.getMostSpecificCause(e).getMessage()), what);
                 }
                 if (System.currentTimeMillis() > stopDeadline) {
                     return false;
@@ -224,7 +225,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 throw e;
             }
             String why = e.getMostSpecificCause().getMessage();
-            log.warn("Inbound {} refused by the database, kept as rejected: {}", what, why);
+            log.warn("Inbound {} refused by the database, kept as rejected: {}", what, TopicRules.printable(why));
             p.item = refused(p.item, why == null ? e.toString() : why);
             try {
                 store(List.of(p));
@@ -232,7 +233,8 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 if (outage(again)) {
                     throw again;
                 }
-                log.error("Inbound {} dropped, even its rejection was refused: {}", what, again.getMostSpecificCause().getMessage());
+                log.error("Inbound {} dropped, even its rejection was refused: {}", what,
+                        TopicRules.printable(again.getMostSpecificCause().getMessage()));
                 p.stored = true;
             }
         }
@@ -251,7 +253,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
             client.messageArrivedComplete(p.delivery.messageId(), p.delivery.qos());
         } catch (MqttException | RuntimeException e) {
             // the connection is gone: the broker redelivers the message to the resumed session
-            log.debug("Inbound {}: acknowledgement of {} not sent: {}", what, p.delivery.messageId(), e.toString());
+            log.debug("Inbound {}: acknowledgement of {} not sent: {}", what, p.delivery.messageId(), TopicRules.printable(e.toString()));
         }
     }
 }

@@ -57,7 +57,17 @@ public class InboundConfiguration {
         options.setCleanStart(false);
         options.setSessionExpiryInterval(inbound.sessionExpiry().toSeconds());
         options.setReceiveMaximum(inbound.receiveMaximum());
+        // MQTT 5 Maximum Packet Size: the broker drops a larger message instead of sending it, so
+        // no message bigger than the payload limit plus its topic and properties is ever read
+        options.setMaximumPacketSize(maximumPacketSize(inbound.maxPayloadBytes()));
         return options;
+    }
+
+    /** Room beside the payload for the fixed header, a topic of MQTT's longest and the properties. */
+    static final long PACKET_HEADROOM = 128 * 1024;
+
+    static long maximumPacketSize(int maxPayloadBytes) {
+        return maxPayloadBytes + PACKET_HEADROOM;
     }
 
     @Bean
@@ -67,12 +77,13 @@ public class InboundConfiguration {
 
     @Bean
     public TelemetryRules telemetryRules(ObjectMapper json, InboundProperties inbound) {
-        return new TelemetryRules(json, inbound.telemetryTopic(), inbound.maxPayloadBytes());
+        return new TelemetryRules(json, inbound.telemetryTopic(), inbound.maxPayloadBytes(), inbound.machineIdPattern(),
+                inbound.rejectedKeepBytes());
     }
 
     @Bean
     public EnvelopeRules envelopeRules(ObjectMapper json, InboundProperties inbound) {
-        return new EnvelopeRules(json, inbound.maxPayloadBytes());
+        return new EnvelopeRules(json, inbound.maxPayloadBytes(), inbound.rejectedKeepBytes());
     }
 
     @Bean
@@ -83,13 +94,18 @@ public class InboundConfiguration {
     @Bean(destroyMethod = "stop")
     public TelemetryStore telemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundTelemetryClient,
                                          InboundProperties inbound, InboundMetrics metrics) {
-        return new TelemetryStore(jdbc, transaction, inboundTelemetryClient, inbound.batchSize(), metrics);
+        return new TelemetryStore(jdbc, transaction, inboundTelemetryClient, inbound.batchSize(), metrics, inbound.maxMachines());
     }
 
     @Bean(destroyMethod = "stop")
     public InboxStore inboxStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundEventsClient,
                                  InboundProperties inbound, InboundMetrics metrics) {
         return new InboxStore(jdbc, transaction, inboundEventsClient, inbound.batchSize(), metrics);
+    }
+
+    @Bean
+    public InboundRetention inboundRetention(InboundProperties inbound) {
+        return new InboundRetention(inbound);
     }
 
     @Bean

@@ -17,6 +17,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +118,7 @@ public class InboundMqttClient extends MqttClient {
             if (!String.valueOf(problem).equals(lastProblem)) {
                 lastProblem = String.valueOf(problem);
                 LOG.warn("MQTT inbound session {} cannot connect {}: {}; retrying every {}s at most, the broker keeps our messages",
-                        getClientId(), brokerUrl, problem, maxRetryMillis / 1000);
+                        getClientId(), brokerUrl, TopicRules.printable(problem), maxRetryMillis / 1000);
             }
             long delay = retryMillis;
             retryMillis = Math.min(retryMillis * 2, maxRetryMillis);
@@ -155,7 +156,7 @@ public class InboundMqttClient extends MqttClient {
                 disconnect(2000);
             }
         } catch (MqttException e) {
-            LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), e.toString());
+            LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), TopicRules.printable(e.toString()));
         }
     }
 
@@ -170,7 +171,7 @@ public class InboundMqttClient extends MqttClient {
                 }
                 super.close(true);
             } catch (MqttException | RuntimeException e) {
-                LOG.debug("MQTT inbound session {} close: {}", getClientId(), e.toString());
+                LOG.debug("MQTT inbound session {} close: {}", getClientId(), TopicRules.printable(e.toString()));
             }
         }
     }
@@ -189,7 +190,7 @@ public class InboundMqttClient extends MqttClient {
             if (!closing && !paused) {
                 String reason = response.getException() != null ? response.getException().getMessage() : response.getReasonString();
                 LOG.warn("MQTT inbound session {} lost {}: {}; reconnecting, the broker keeps our messages", getClientId(), brokerUrl,
-                        reason);
+                        TopicRules.printable(reason));
             }
             consumer.disconnected(response);
         }

@@ -18,5 +18,9 @@ public record InboundProperties(
         @DefaultValue("262144") int maxPayloadBytes,
         @DefaultValue("15s") Duration machineOfflineAfter,
         @DefaultValue("1s") Duration livenessCheckInterval,
-        @DefaultValue("factory/machine/{machine_id}/status") String statusTopic) {
+        @DefaultValue("factory/machine/{machine_id}/status") String statusTopic,
+        @DefaultValue("[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,63}") String machineIdPattern,
+        @DefaultValue("1000") int maxMachines,
+        @DefaultValue("1024") int rejectedKeepBytes,
+        @DefaultValue("7d") Duration rejectedRetention) {
 }

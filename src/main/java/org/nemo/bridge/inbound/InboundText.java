@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -82,12 +83,23 @@ final class InboundText {
         return false;
     }
 
-    static String cut(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max) + "…";
+    /**
+     * The first {@code max} bytes at most, ended on a character boundary when the bytes are
+     * UTF-8, so that a kept head of valid text is still valid text.
+     */
+    static byte[] head(byte[] bytes, int max) {
+        if (bytes == null || bytes.length <= max) {
+            return bytes;
+        }
+        int end = Math.max(0, max);
+        // back off continuation bytes (10xxxxxx) so that no character is cut in half
+        for (int back = 0; back < 3 && end > 0 && end < bytes.length && (bytes[end] & 0xC0) == 0x80; back++) {
+            end--;
+        }
+        return Arrays.copyOf(bytes, end);
     }
 
-    /** A topic level may not hold the separator, the wildcards or NUL (DESIGN §4). */
-    static boolean usableTopicLevel(String level) {
-        return !level.isEmpty() && level.length() <= 128 && level.chars().noneMatch(c -> c == '/' || c == '+' || c == '#' || c == 0);
+    static String cut(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max) + "…";
     }
 }

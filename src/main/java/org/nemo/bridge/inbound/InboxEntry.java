@@ -2,7 +2,10 @@ package org.nemo.bridge.inbound;
 
 import java.time.Instant;
 
-/** One enveloped message as the inbox keeps it: valid (reason null) or invalid with the reason. */
+/**
+ * One enveloped message as the inbox keeps it: valid (reason null) or invalid with the reason
+ * and the first bridge.inbound.rejected-keep-bytes of its bytes (rawSize: all of them).
+ */
 public record InboxEntry(
         String messageId,
         String messageType,
@@ -16,6 +19,7 @@ public record InboxEntry(
         String payloadJson,
         String reason,
         byte[] raw,
+        Integer rawSize,
         Instant receivedAt) {
 
     public boolean valid() {
@@ -25,6 +29,6 @@ public record InboxEntry(
     /** The database would not take it as it is: keep the bytes and say why. */
     InboxEntry refusedBy(String why) {
         return new InboxEntry(null, null, null, receivedOn, null, null, null, null, null, null,
-                InboundText.storable("database refused the message: " + InboundText.cut(why, 200)), raw, receivedAt);
+                InboundText.storable("database refused the message: " + InboundText.cut(why, 200)), raw, rawSize, receivedAt);
     }
 }

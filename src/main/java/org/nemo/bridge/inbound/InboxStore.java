@@ -1,6 +1,7 @@
 package org.nemo.bridge.inbound;
 
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.util.List;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -38,6 +39,7 @@ public class InboxStore extends GroupCommit<InboxEntry> {
             ps.setString(12, e.reason());
             ps.setBytes(13, e.raw());
             ps.setTimestamp(14, Timestamp.from(e.receivedAt()));
+            ps.setObject(15, e.rawSize(), Types.INTEGER);
         });
         int stored = 0;
         int invalid = 0;

@@ -15,6 +15,7 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.nemo.bridge.outbound.ToolMessages;
+import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -46,8 +47,9 @@ public class MachineLiveness {
         return Timestamp.from(Instant.now().minus(offlineAfter));
     }
 
+    /** Built through TopicRules: a machine id that cannot be a level fails here, never on the MQTT client's sender thread. */
     public String statusTopic(String machineId) {
-        return statusTopic.replace("{machine_id}", machineId);
+        return TopicRules.topic(statusTopic.replace("{machine_id}", TopicRules.level(machineId)));
     }
 
     /** One row of machine-status-owed.sql to a retained QoS 1 message. */
@@ -77,7 +79,7 @@ public class MachineLiveness {
     /** After a status was acknowledged by the broker. */
     public void published(Exchange exchange) {
         resumed();
-        LOG.info("Machine {} is {}", exchange.getProperty("machineId"),
+        LOG.info("Machine {} is {}", TopicRules.printable(exchange.getProperty("machineId", String.class)),
                 Boolean.TRUE.equals(exchange.getProperty("machineOnline")) ? "online" : "offline");
     }
 
@@ -88,7 +90,7 @@ public class MachineLiveness {
         String now = cause == null ? "unknown" : cause.getMessage() != null ? cause.getMessage() : cause.toString();
         if (!now.equals(problem)) {
             problem = now;
-            LOG.warn("Machine liveness stalled ({}); statuses stay owed, retried every liveness check", now);
+            LOG.warn("Machine liveness stalled ({}); statuses stay owed, retried every liveness check", TopicRules.printable(now));
         }
     }
 

@@ -4,7 +4,9 @@ import java.time.Instant;
 
 /**
  * One telemetry message as the rules read it: an accepted reading (reason null) or a
- * rejection with its reason and the bytes as they arrived (stored for rejections only).
+ * rejection with its reason. Of the bytes as they arrived only the first
+ * bridge.inbound.rejected-keep-bytes are held (and stored, for rejections), with their full
+ * size: a burst of large messages costs neither heap nor table space.
  */
 public record TelemetryReading(
         String topic,
@@ -18,19 +20,28 @@ public record TelemetryReading(
         String extraJson,
         String reason,
         byte[] payload,
-        String payloadText) {
+        String payloadText,
+        int payloadSize) {
 
     public boolean accepted() {
         return reason == null;
     }
 
-    static TelemetryReading rejected(String topic, Instant receivedAt, String reason, byte[] payload, String text) {
+    static TelemetryReading rejected(String topic, Instant receivedAt, String reason, byte[] payload, int keepBytes) {
+        byte[] kept = InboundText.head(payload, keepBytes);
+        String text = InboundText.utf8(kept);
         return new TelemetryReading(topic, receivedAt, null, null, false, null, null, null, null, InboundText.storable(reason),
-                payload, InboundText.hasNul(text) ? null : text);
+                kept, InboundText.hasNul(text) ? null : text, payload.length);
+    }
+
+    /** The same message, rejected: turned away by the machine limit, or refused by the database. */
+    TelemetryReading rejectedBecause(String why) {
+        String text = InboundText.utf8(payload);
+        return new TelemetryReading(topic, receivedAt, null, null, false, null, null, null, null, InboundText.storable(why),
+                payload, InboundText.hasNul(text) ? null : text, payloadSize);
     }
 
     TelemetryReading refusedBy(String why) {
-        String text = payload == null ? null : InboundText.utf8(payload);
-        return rejected(topic, receivedAt, "database refused the reading: " + InboundText.cut(why, 200), payload, text);
+        return rejectedBecause("database refused the reading: " + InboundText.cut(why, 200));
     }
 }

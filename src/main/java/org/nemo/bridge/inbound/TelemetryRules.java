@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,12 +18,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.nemo.bridge.wire.TopicRules;
 
 /**
  * The telemetry rules (DESIGN §7): what a machine's message becomes. The machine comes from
  * the payload's machine_id, else from the topic's {@code +} level; the three sensors are
  * optional numbers; a timestamp before 2025 or one that cannot be read gives way to the
  * receive time; other numeric fields are kept; anything unreadable is rejected with a reason.
+ * A machine id becomes a level of the machine's status topic, so it must be one
+ * ({@link TopicRules#level}) and match bridge.inbound.machine-id-pattern.
  */
 public class TelemetryRules {
 
@@ -33,12 +37,19 @@ public class TelemetryRules {
     private final ObjectMapper json;
     private final int machineLevel;
     private final int maxPayloadBytes;
+    private final Pattern machineIdPattern;
+    private final int keepBytes;
 
-    /** @param topicFilter the subscription, e.g. factory/machine/+/telemetry; its + level names the machine */
-    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes) {
+    /**
+     * @param topicFilter the subscription, e.g. factory/machine/+/telemetry; its + level names the machine
+     * @param keepBytes   how much of a payload a rejection keeps
+     */
+    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes, String machineIdPattern, int keepBytes) {
         this.json = InboundText.strict(json);
         this.machineLevel = Arrays.asList(topicFilter.split("/", -1)).indexOf("+");
         this.maxPayloadBytes = maxPayloadBytes;
+        this.machineIdPattern = Pattern.compile(machineIdPattern);
+        this.keepBytes = keepBytes;
     }
 
     /** Route step: the MQTT message in, a {@link TelemetryReading} out. */
@@ -51,42 +62,59 @@ public class TelemetryRules {
 
     public TelemetryReading read(String topic, byte[] payload, Instant receivedAt) {
         if (payload.length == 0) {
-            return TelemetryReading.rejected(topic, receivedAt, "payload is empty", payload, "");
+            return rejected(topic, receivedAt, "payload is empty", payload);
         }
         if (payload.length > maxPayloadBytes) {
-            return TelemetryReading.rejected(topic, receivedAt, "payload of " + payload.length
-                    + " bytes is over bridge.inbound.max-payload-bytes (" + maxPayloadBytes + ")", null, null);
+            return rejected(topic, receivedAt, "payload of " + payload.length
+                    + " bytes is over bridge.inbound.max-payload-bytes (" + maxPayloadBytes + ")", payload);
         }
         String text = InboundText.utf8(payload);
         if (text == null) {
-            return TelemetryReading.rejected(topic, receivedAt, "payload is not UTF-8", payload, null);
+            return rejected(topic, receivedAt, "payload is not UTF-8", payload);
         }
         JsonNode tree;
         try {
             tree = InboundText.parse(json, text);
         } catch (JsonProcessingException e) {
-            return TelemetryReading.rejected(topic, receivedAt, InboundText.notJson(e), payload, text);
+            return rejected(topic, receivedAt, InboundText.notJson(e), payload);
         }
         if (!(tree instanceof ObjectNode reading)) {
-            return TelemetryReading.rejected(topic, receivedAt, "payload is not a JSON object", payload, text);
+            return rejected(topic, receivedAt, "payload is not a JSON object", payload);
         }
         String machineId = machineId(reading.get("machine_id"));
         if (machineId == null) {
             machineId = machineIdFromTopic(topic);
         }
         if (machineId == null) {
-            return TelemetryReading.rejected(topic, receivedAt, "no machine_id in the payload or the topic", payload, text);
+            return rejected(topic, receivedAt, "no machine_id in the payload or the topic", payload);
         }
-        if (!InboundText.usableTopicLevel(machineId)) {
-            return TelemetryReading.rejected(topic, receivedAt,
-                    "machine_id '" + InboundText.cut(machineId, 64) + "' cannot be a topic level (empty, over 128 characters, or holds / + # or NUL)",
-                    payload, text);
+        String problem = problemWithMachineId(machineId);
+        if (problem != null) {
+            return rejected(topic, receivedAt, problem, payload);
         }
         Instant measuredAt = timestamp(reading.get("timestamp"));
         boolean replaced = measuredAt == null;
         return new TelemetryReading(topic, receivedAt, machineId, replaced ? receivedAt : measuredAt, replaced,
                 number(reading.get("temperature")), number(reading.get("humidity")), number(reading.get("vibration")),
-                extra(reading), null, payload, null);
+                extra(reading), null, InboundText.head(payload, keepBytes), null, payload.length);
+    }
+
+    /** Why the machine id cannot name a machine, or null when it can. */
+    String problemWithMachineId(String machineId) {
+        try {
+            TopicRules.level(machineId);
+        } catch (TopicRules.InvalidTopicException e) {
+            return "machine_id " + e.getMessage();
+        }
+        if (!machineIdPattern.matcher(machineId).matches()) {
+            return "machine_id '" + TopicRules.printable(machineId) + "' does not match bridge.inbound.machine-id-pattern ("
+                    + machineIdPattern.pattern() + ")";
+        }
+        return null;
+    }
+
+    private TelemetryReading rejected(String topic, Instant receivedAt, String reason, byte[] payload) {
+        return TelemetryReading.rejected(topic, receivedAt, reason, payload, keepBytes);
     }
 
     static String machineId(JsonNode node) {

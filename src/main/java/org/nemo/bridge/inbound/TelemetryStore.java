@@ -7,8 +7,10 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -18,33 +20,43 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Stores telemetry in batches (accepted readings, rejections) and, in the same transaction,
- * moves each machine's last_seen forward (and a silent machine back online).
+ * moves each machine's last_seen forward (and a silent machine back online). A new machine
+ * is admitted while fewer than bridge.inbound.max-machines are known; beyond that its
+ * readings are rejected with the reason, and the machines already known keep working.
  */
 public class TelemetryStore extends GroupCommit<TelemetryReading> {
 
     private static final String INSERT = InboundSql.load("telemetry-insert.sql");
     private static final String REJECT = InboundSql.load("telemetry-reject.sql");
     private static final String MACHINES_SEEN = InboundSql.load("machine-seen.sql");
+    private static final String MACHINES_ADMITTED = InboundSql.load("machine-admit.sql");
+    private static final String ADMISSION_LOCK = InboundSql.load("machine-admit-lock.sql");
 
     private final JdbcTemplate jdbc;
     private final InboundMetrics metrics;
+    private final int maxMachines;
 
     public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, MqttClient client, int batchSize,
-                          InboundMetrics metrics) {
+                          InboundMetrics metrics, int maxMachines) {
         super("telemetry", TelemetryReading.class, client, transaction, batchSize);
         this.jdbc = jdbc;
         this.metrics = metrics;
+        this.maxMachines = maxMachines;
     }
 
     @Override
     Runnable write(List<TelemetryReading> batch) {
+        Set<String> admitted = admitted(batch);
         List<TelemetryReading> accepted = new ArrayList<>(batch.size());
         List<TelemetryReading> rejected = new ArrayList<>();
         Map<String, Instant> seen = new TreeMap<>();
         for (TelemetryReading r : batch) {
-            if (r.accepted()) {
+            if (r.accepted() && admitted.contains(r.machineId())) {
                 accepted.add(r);
                 seen.merge(r.machineId(), r.receivedAt(), (a, b) -> a.isAfter(b) ? a : b);
+            } else if (r.accepted()) {
+                rejected.add(r.rejectedBecause("machine '" + r.machineId() + "' is new and bridge.inbound.max-machines ("
+                        + maxMachines + ") machines are known already"));
             } else {
                 rejected.add(r);
             }
@@ -69,12 +81,51 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
                 ps.setBytes(3, r.payload());
                 ps.setString(4, r.payloadText());
                 ps.setTimestamp(5, Timestamp.from(r.receivedAt()));
+                ps.setInt(6, r.payloadSize());
             });
         }
         if (!seen.isEmpty()) {
             machinesSeen(seen);
         }
         return () -> metrics.telemetry(accepted.size(), rejected.size());
+    }
+
+    /**
+     * The machines of the batch it may store: known ones, and new ones while there is room.
+     * Only a batch with a new machine takes the admission lock.
+     */
+    private Set<String> admitted(List<TelemetryReading> batch) {
+        Set<String> ids = new HashSet<>();
+        for (TelemetryReading r : batch) {
+            if (r.accepted()) {
+                ids.add(r.machineId());
+            }
+        }
+        if (ids.isEmpty()) {
+            return ids;
+        }
+        Set<String> admitted = admit(ids);
+        if (admitted.size() < ids.size()) {
+            jdbc.query(ADMISSION_LOCK, rs -> null);
+            admitted = admit(ids);
+        }
+        return admitted;
+    }
+
+    private Set<String> admit(Set<String> ids) {
+        return jdbc.execute((ConnectionCallback<Set<String>>) connection -> {
+            try (var ps = connection.prepareStatement(MACHINES_ADMITTED)) {
+                ps.setArray(1, connection.createArrayOf("text", ids.toArray()));
+                ps.setInt(2, maxMachines);
+                Set<String> admitted = new HashSet<>();
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        admitted.add(rs.getString(1));
+                    }
+                }
+                return admitted;
+            }
+        });
     }
 
     private void machinesSeen(Map<String, Instant> seen) {

@@ -31,6 +31,30 @@ final class BridgeProcess implements AutoCloseable {
     }
 
     static BridgeProcess start(String name, String jdbcUrl, String brokerUrl) {
+        return start(name, jdbcUrl, brokerUrl, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    /** The bridge under the JVM flags it ships with (docker/Dockerfile's JAVA_TOOL_OPTIONS: 128 MB heap, exit on OutOfMemoryError). */
+    static BridgeProcess startShipped(String name, String jdbcUrl, String brokerUrl) {
+        return start(name, jdbcUrl, brokerUrl, shippedJvmFlags());
+    }
+
+    static List<String> shippedJvmFlags() {
+        try {
+            for (String line : Files.readAllLines(Path.of("docker", "Dockerfile"))) {
+                int at = line.indexOf("JAVA_TOOL_OPTIONS=\"");
+                if (at >= 0) {
+                    String flags = line.substring(at + "JAVA_TOOL_OPTIONS=\"".length(), line.lastIndexOf('"'));
+                    return List.of(flags.trim().split("\\s+"));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no JAVA_TOOL_OPTIONS in docker/Dockerfile");
+    }
+
+    private static BridgeProcess start(String name, String jdbcUrl, String brokerUrl, List<String> jvmFlags) {
         try {
             Files.createDirectories(LOGS);
             // surefire may hand the forked JVM a manifest-only jar; this property holds the real classpath
@@ -38,9 +62,11 @@ final class BridgeProcess implements AutoCloseable {
             // an argument file: the classpath is longer than some systems allow on a command line
             Path args = Files.createTempFile("bridge-args", ".txt");
             Files.writeString(args, "-cp \"" + classpath.replace("\\", "\\\\") + "\"\n");
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmFlags);
+            command.addAll(List.of(
+                    "-Xshare:auto",
                     "@" + args,
                     "org.nemo.bridge.BridgeApplication",
                     "--spring.datasource.url=" + jdbcUrl,
@@ -74,6 +100,15 @@ final class BridgeProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** The exit code, once the process has ended. */
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    Path log() {
+        return log;
     }
 
     /** Waits for Spring Boot's "Started" line; fails with the log's path when the process died instead. */

@@ -14,7 +14,8 @@ class TelemetryRulesTest {
 
     private static final Instant RECEIVED = Instant.parse("2026-05-01T12:00:00Z");
 
-    private final TelemetryRules rules = new TelemetryRules(new ObjectMapper(), "factory/machine/+/telemetry", 1024);
+    private final TelemetryRules rules = new TelemetryRules(new ObjectMapper(), "factory/machine/+/telemetry", 1024,
+            "[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,63}", 1024);
 
     @ParameterizedTest(name = "timestamp {0} -> {1}")
     @CsvSource(delimiter = '|', value = {
@@ -54,6 +55,10 @@ class TelemetryRulesTest {
     @CsvSource(delimiter = '|', value = {
             "{\"machine_id\":\"#\"}          | cannot be a topic level",
             "{\"machine_id\":\"a+b\"}        | cannot be a topic level",
+            "{\"machine_id\":\"ctl\\u0001x\"} | 'ctl\\u0001x' cannot be a topic level (contains the control character U+0001",
+            "{\"machine_id\":\"cr\\rlf\\n\"} | cannot be a topic level",
+            "{\"machine_id\":\"two words\"}  | 'two words' does not match bridge.inbound.machine-id-pattern",
+            "{\"machine_id\":\".hidden\"}    | does not match bridge.inbound.machine-id-pattern",
             "nul                             | payload is not JSON",
             "{\"a\":1}{\"b\":2}              | payload is not JSON",
             "\"text\"                        | payload is not a JSON object"})

@@ -56,11 +56,21 @@ public class InboundConfiguration {
         // a persistent session: the broker keeps our QoS 1 messages while the bridge is away
         options.setCleanStart(false);
         options.setSessionExpiryInterval(inbound.sessionExpiry().toSeconds());
-        options.setReceiveMaximum(inbound.receiveMaximum());
+        options.setReceiveMaximum(receiveMaximum(inbound));
         // MQTT 5 Maximum Packet Size: the broker drops a larger message instead of sending it, so
         // no message bigger than the payload limit plus its topic and properties is ever read
         options.setMaximumPacketSize(maximumPacketSize(inbound.maxPayloadBytes()));
         return options;
+    }
+
+    /**
+     * The broker sends at most Receive Maximum unacknowledged messages, each at most the Maximum
+     * Packet Size: their product is what a burst can hold in memory, so the window is bounded by
+     * bytes (bridge.inbound.max-inflight-bytes) as well as by count.
+     */
+    static int receiveMaximum(InboundProperties inbound) {
+        long byBytes = inbound.maxInflightBytes() / maximumPacketSize(inbound.maxPayloadBytes());
+        return (int) Math.max(1, Math.min(inbound.receiveMaximum(), Math.min(byBytes, 65_535)));
     }
 
     /** Room beside the payload for the fixed header, a topic of MQTT's longest and the properties. */

@@ -14,6 +14,7 @@ public record InboundProperties(
         @DefaultValue("nemo-mqtt-bridge-in") String clientId,
         @DefaultValue("1h") Duration sessionExpiry,
         @DefaultValue("1000") int receiveMaximum,
+        @DefaultValue("25165824") long maxInflightBytes,
         @DefaultValue("500") int batchSize,
         @DefaultValue("262144") int maxPayloadBytes,
         @DefaultValue("15s") Duration machineOfflineAfter,

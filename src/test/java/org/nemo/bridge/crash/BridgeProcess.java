@@ -126,7 +126,7 @@ final class BridgeProcess implements AutoCloseable {
         throw new AssertionError("bridge " + name + " did not start within " + timeoutMillis + " ms, see " + log.toAbsolutePath());
     }
 
-    private boolean logContains(String text) {
+    boolean logContains(String text) {
         try {
             return Files.readString(log).contains(text);
         } catch (IOException | UncheckedIOException e) {

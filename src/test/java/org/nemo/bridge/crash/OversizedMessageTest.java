@@ -1,5 +1,7 @@
 package org.nemo.bridge.crash;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -54,6 +56,68 @@ class OversizedMessageTest {
                 assertThat(bridge.isAlive()).as("the bridge is alive; see " + bridge.log().toAbsolutePath()).isTrue();
                 assertThat(db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'huge'", Integer.class))
                         .isZero();
+            }
+        }
+    }
+
+    /**
+     * Valid readings just under the payload limit, queued by the broker while the bridge was
+     * away: 600 of 250 KB are 150 MB, more than the shipped heap, and the database is slow to
+     * take them (a lock holds the telemetry table for the first seconds). The broker sends at
+     * most the Receive Maximum of them unacknowledged, and that window is bounded by bytes, so
+     * the restarted bridge holds a slice at a time, stores them all and stays up.
+     */
+    @Test
+    void aBacklogOfLargeValidReadingsLargerThanTheHeapIsStoredInSlices() throws Exception {
+        String database = TestDatabase.create("large_backlog");
+        JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+        int readings = 600;
+        try (MosquittoBroker broker = new MosquittoBroker()) {
+            try (BridgeProcess first = BridgeProcess.startShipped("large-backlog-1", database, broker.url());
+                 Publisher machine = new Publisher(broker.url())) {
+                first.awaitStarted(120_000);
+                // the persistent session exists once a probe is stored; then the bridge goes away
+                awaitStored(db, first, machine, "probe", true);
+            }
+            try (Publisher machine = new Publisher(broker.url())) {
+                String note = "x".repeat(250 * 1024);
+                for (int i = 0; i < readings; i++) {
+                    machine.publish("factory/machine/big/telemetry", "{\"temperature\":" + i + ",\"note\":\"" + note + "\"}");
+                }
+                machine.flush();
+            }
+            try (BridgeProcess second = BridgeProcess.startShipped("large-backlog-2", database, broker.url());
+                 Connection lock = TestDatabase.dataSource(database).getConnection()) {
+                lock.setAutoCommit(false);
+                try (Statement st = lock.createStatement()) {
+                    // readings stay readable, none can be stored
+                    st.execute("LOCK TABLE mqtt_bridge.telemetry IN EXCLUSIVE MODE");
+                }
+                second.awaitStarted(120_000);
+                // the broker starts sending once the telemetry session is back; the database stays slow for a while longer
+                long connectDeadline = System.currentTimeMillis() + 60_000;
+                while (!second.logContains("-telemetry connected")) {
+                    assertThat(System.currentTimeMillis()).as("the telemetry session reconnected").isLessThan(connectDeadline);
+                    assertThat(second.isAlive()).isTrue();
+                    Thread.sleep(200);
+                }
+                long slowUntil = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < slowUntil) {
+                    assertThat(second.isAlive()).as("the bridge is alive while the database is slow (exit code %s; see %s)",
+                            second.isAlive() ? "-" : String.valueOf(second.exitValue()), second.log().toAbsolutePath()).isTrue();
+                    Thread.sleep(500);
+                }
+                lock.commit();
+                long deadline = System.currentTimeMillis() + 180_000;
+                int stored;
+                while ((stored = db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'big'",
+                        Integer.class)) < readings) {
+                    assertThat(second.isAlive()).as("the bridge is alive (exit code %s; see %s)",
+                            second.isAlive() ? "-" : String.valueOf(second.exitValue()), second.log().toAbsolutePath()).isTrue();
+                    assertThat(System.currentTimeMillis()).as(stored + " of " + readings + " stored").isLessThan(deadline);
+                    Thread.sleep(500);
+                }
+                assertThat(second.isAlive()).isTrue();
             }
         }
     }

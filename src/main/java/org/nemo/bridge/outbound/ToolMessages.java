@@ -69,6 +69,11 @@ public class ToolMessages {
         String eventType = (String) row.get("event_type");
         Integer toolId = row.get("tool_id") == null ? null : ((Number) row.get("tool_id")).intValue();
         int first = out.size();
+        if (row.get("dead_reason") != null) {
+            // gone dead in the fetch itself (too large), its payload never loaded
+            out.add(OutboundMessage.unpublishable(id, createdAt, (String) row.get("dead_reason")));
+            return;
+        }
         try {
             JsonNode payload = json.readTree((String) row.get("payload"));
             if (!(payload instanceof ObjectNode event)) {

@@ -146,7 +146,7 @@ public class OutboundMqttClient extends MqttClient {
     private void check(String topic, MqttMessage message) {
         String problem = TopicRules.problemWithTopic(topic);
         if (problem != null) {
-            throw new PublishRejectedException(problem);
+            throw new PublishRejectedException("invalid topic: " + problem);
         }
         int payloadBytes = message.getPayload().length;
         if (payloadBytes > maxPayloadBytes) {

@@ -40,7 +40,7 @@ public class PluginQueueMessages {
         try {
             topics.rowTopic(topic);
         } catch (TopicRules.InvalidTopicException e) {
-            return new PipelinedPublisher.Outgoing(id, topic, null, e.getMessage(), createdAt);
+            return new PipelinedPublisher.Outgoing(id, topic, null, "invalid topic: " + e.getMessage(), createdAt);
         }
         int qos = row.get("qos") instanceof Number n ? n.intValue() : 1;
         if (qos < 0 || qos > 2) {

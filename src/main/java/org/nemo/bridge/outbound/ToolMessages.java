@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.nemo.bridge.inbound.EnvelopeRules;
+import org.nemo.bridge.wire.TopicRules;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 /**
@@ -117,7 +118,8 @@ public class ToolMessages {
             while (out.size() > first) {
                 out.remove(out.size() - 1);
             }
-            out.add(OutboundMessage.unpublishable(id, createdAt, "cannot build the message: " + e.getMessage()));
+            String why = e instanceof TopicRules.InvalidTopicException ? "invalid topic: " : "cannot build the message: ";
+            out.add(OutboundMessage.unpublishable(id, createdAt, why + e.getMessage()));
         }
     }
 

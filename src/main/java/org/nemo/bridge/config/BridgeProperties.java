@@ -68,7 +68,9 @@ public record BridgeProperties(
             @DefaultValue("500") int batchSize,
             @DefaultValue("1s") Duration pollInterval,
             @DefaultValue("7d") Duration retention,
-            @DefaultValue("5s") Duration listenCheckInterval) {
+            @DefaultValue("5s") Duration listenCheckInterval,
+            @DefaultValue("8388608") long batchMaxBytes,
+            @DefaultValue("false") boolean allowReservedTopics) {
     }
 
     public record Nemo(

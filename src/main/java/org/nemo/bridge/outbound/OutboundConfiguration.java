@@ -1,5 +1,7 @@
 package org.nemo.bridge.outbound;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.Gauge;
@@ -9,6 +11,7 @@ import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.BrokerAddress;
 import org.nemo.bridge.config.InstanceId;
 import org.nemo.bridge.embedded.EmbeddedMqttBroker;
+import org.nemo.bridge.inbound.InboundProperties;
 import org.nemo.bridge.ops.Leadership;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -52,9 +55,12 @@ public class OutboundConfiguration {
         return connection;
     }
 
+    /** The topic map; a row's own topic may not land where the bridge subscribes or publishes its own. */
     @Bean
-    public TopicMap topicMap(BridgeProperties properties) {
-        return new TopicMap(properties.mqtt().topicPrefix(), properties.topics());
+    public TopicMap topicMap(BridgeProperties properties, InboundProperties inbound) {
+        return new TopicMap(properties.mqtt().topicPrefix(), properties.topics(),
+                List.of(inbound.eventsTopic(), inbound.telemetryTopic(), inbound.statusTopic().replace("{machine_id}", "+")),
+                properties.outbox().allowReservedTopics());
     }
 
     @Bean
@@ -63,8 +69,8 @@ public class OutboundConfiguration {
     }
 
     @Bean
-    public PluginQueueMessages pluginQueueMessages(BrokerConnection broker) {
-        return new PluginQueueMessages(broker::hmacKey);
+    public PluginQueueMessages pluginQueueMessages(BrokerConnection broker, TopicMap topics) {
+        return new PluginQueueMessages(broker::hmacKey, topics);
     }
 
     @Bean

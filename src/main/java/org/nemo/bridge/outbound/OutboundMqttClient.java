@@ -1,7 +1,5 @@
 package org.nemo.bridge.outbound;
 
-import java.nio.charset.StandardCharsets;
-
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -10,14 +8,17 @@ import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
 import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
-import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
+import org.nemo.bridge.wire.TopicRules;
 
 /**
  * The Paho client behind the camel-paho-mqtt5 endpoint. Paho's blocking publish treats a
  * PUBACK that carries an error reason code as success; this one reports it, so that a row is
  * {@code published} only when the broker really accepted it. It also refuses, before sending,
- * what the broker would refuse by closing the connection (invalid topic, too large).
+ * what the broker would refuse by closing the connection (invalid topic, too large) and what
+ * Paho would refuse only on its sender thread, which drops the connection (a control character
+ * in the topic or a user property): that message fails alone, the connection stays.
  */
 public class OutboundMqttClient extends MqttClient {
 
@@ -87,11 +88,17 @@ public class OutboundMqttClient extends MqttClient {
 
     /**
      * Sends without waiting for the PUBACK; {@link #awaitAccepted} waits for it. Refuses what the
-     * broker would refuse ({@link PublishRejectedException}) before sending.
+     * broker or Paho would refuse ({@link PublishRejectedException}) before sending.
      */
     public IMqttToken publishAsync(String topic, MqttMessage message) throws MqttException {
         check(topic, message);
-        return publishWithinReceiveMaximum(topic, message);
+        try {
+            return publishWithinReceiveMaximum(topic, message);
+        } catch (IllegalArgumentException e) {
+            // refused by Paho for this message alone
+            throw new PublishRejectedException("the MQTT client refused the message on '" + TopicRules.printable(topic) + "': "
+                    + TopicRules.printable(e.getMessage()));
+        }
     }
 
     /**
@@ -136,23 +143,27 @@ public class OutboundMqttClient extends MqttClient {
     }
 
     private void check(String topic, MqttMessage message) {
-        if (topic == null || topic.isEmpty()) {
-            throw new PublishRejectedException("no topic for the message");
-        }
-        try {
-            MqttTopicValidator.validate(topic, false, false);
-        } catch (IllegalArgumentException e) {
-            throw new PublishRejectedException("invalid topic '" + topic + "': " + e.getMessage());
+        String problem = TopicRules.problemWithTopic(topic);
+        if (problem != null) {
+            throw new PublishRejectedException("invalid topic: " + problem);
         }
         int payloadBytes = message.getPayload().length;
         if (payloadBytes > maxPayloadBytes) {
             throw new PublishRejectedException("payload of " + payloadBytes + " bytes is over bridge.mqtt.max-payload-bytes ("
                     + maxPayloadBytes + ")");
         }
-        // topic + payload + headroom for the fixed header and properties
-        long packetBytes = topic.getBytes(StandardCharsets.UTF_8).length + payloadBytes + 512L;
+        int headerBytes;
+        try {
+            // encoded here as the sender thread would (topic, user properties): what it refuses fails this message only
+            headerBytes = new MqttPublish(topic, message, message.getProperties()).getHeader().length;
+        } catch (MqttException | IllegalArgumentException e) {
+            throw new PublishRejectedException("the MQTT client cannot encode the message on '" + TopicRules.printable(topic)
+                    + "': " + TopicRules.printable(e.getMessage()));
+        }
+        // fixed and variable header (topic, properties) + payload: the packet as the broker counts it
+        long packetBytes = (long) headerBytes + payloadBytes;
         if (packetBytes > maximumPacketSize) {
-            throw new PublishRejectedException("message of about " + packetBytes + " bytes is over the broker's maximum packet size ("
+            throw new PublishRejectedException("message of " + packetBytes + " bytes is over the broker's maximum packet size ("
                     + maximumPacketSize + ")");
         }
     }

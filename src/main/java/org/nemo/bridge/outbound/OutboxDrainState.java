@@ -2,6 +2,7 @@ package org.nemo.bridge.outbound;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ public class OutboxDrainState implements Processor {
     public void process(Exchange exchange) {
         Exception e = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = e == null ? "unknown error" : BrokerConnection.explain(e);
+        String reason = e == null ? "unknown error" : TopicRules.printable(BrokerConnection.explain(e));
         if (pausedBy == null) {
             LOG.warn("Outbox drain paused: {}; events stay pending and are retried with back-off", reason);
         }

@@ -13,6 +13,7 @@ import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.nemo.bridge.ops.Leadership;
+import org.nemo.bridge.wire.TopicRules;
 
 /**
  * Publishes a fetched batch the way the drain routes need it, faster than one PUBACK round trip
@@ -27,16 +28,16 @@ import org.nemo.bridge.ops.Leadership;
  * {@code deadRows} (maps of {@code id}, {@code topic}, {@code reason}: rows the broker rejected
  * or that cannot be published, to be set aside while the rows behind them go on).
  *
- * <p>A lost connection or a late PUBACK throws, and the route's redelivery calls this again with
- * the same batch: it then publishes again from the first message whose PUBACK it had not taken,
- * so nothing is skipped and nothing overtakes (a duplicate, with its event_id, can follow).
+ * <p>A lost connection or a late PUBACK throws, and the route's redelivery fetches the batch
+ * again: what is still pending then, so a row an operator marked dead meanwhile is never
+ * published, and nothing is skipped or overtaken (a duplicate, with its event_id, can follow).
+ * A message the broker or the MQTT client refuses for itself goes dead alone; it never
+ * throws, so it never drops the connection nor holds up the rows behind it.
  */
 public class PipelinedPublisher {
 
     /** Bound on unacknowledged messages even when the broker allows more: memory and fairness. */
     static final int MAX_WINDOW = 1_000;
-
-    private static final String PROGRESS = "publishProgress";
 
     /** One message of a row, ready for the wire, or the reason it can never be published. */
     public record Outgoing(long rowId, String topic, MqttMessage message, String problem, Instant createdAt) {
@@ -45,7 +46,7 @@ public class PipelinedPublisher {
     private record InFlight(int index, IMqttToken token) {
     }
 
-    /** Where a batch stands, kept on the exchange across redeliveries. */
+    /** Where a batch stands. */
     private static final class Progress {
         int next;
         final Map<Long, Map<String, Object>> dead = new LinkedHashMap<>();
@@ -88,11 +89,7 @@ public class PipelinedPublisher {
     }
 
     void publish(Exchange exchange, List<Outgoing> batch) throws MqttException {
-        Progress progress = exchange.getProperty(PROGRESS, Progress.class);
-        if (progress == null) {
-            progress = new Progress();
-            exchange.setProperty(PROGRESS, progress);
-        }
+        Progress progress = new Progress();
         int window = Math.max(1, Math.min(client.receiveMaximum(), MAX_WINDOW));
         ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
         int end = batch.size();
@@ -151,7 +148,8 @@ public class PipelinedPublisher {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("id", m.rowId());
         row.put("topic", m.topic());
-        row.put("reason", reason);
+        // the reason may quote the row's own event type or topic: safe for a log line
+        row.put("reason", TopicRules.printable(reason));
         progress.dead.putIfAbsent(m.rowId(), row);
     }
 
@@ -175,6 +173,5 @@ public class PipelinedPublisher {
         exchange.setProperty("publishedCount", createdAt.size());
         exchange.setProperty("publishedCreatedAt", createdAt);
         exchange.setProperty("deadRows", new ArrayList<>(progress.dead.values()));
-        exchange.removeProperty(PROGRESS);
     }
 }

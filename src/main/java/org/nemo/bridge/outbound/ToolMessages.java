@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.nemo.bridge.inbound.EnvelopeRules;
+import org.nemo.bridge.wire.TopicRules;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 /**
@@ -69,6 +70,11 @@ public class ToolMessages {
         String eventType = (String) row.get("event_type");
         Integer toolId = row.get("tool_id") == null ? null : ((Number) row.get("tool_id")).intValue();
         int first = out.size();
+        if (row.get("dead_reason") != null) {
+            // gone dead in the fetch itself (too large), its payload never loaded
+            out.add(OutboundMessage.unpublishable(id, createdAt, (String) row.get("dead_reason")));
+            return;
+        }
         try {
             JsonNode payload = json.readTree((String) row.get("payload"));
             if (!(payload instanceof ObjectNode event)) {
@@ -112,7 +118,8 @@ public class ToolMessages {
             while (out.size() > first) {
                 out.remove(out.size() - 1);
             }
-            out.add(OutboundMessage.unpublishable(id, createdAt, "cannot build the message: " + e.getMessage()));
+            String why = e instanceof TopicRules.InvalidTopicException ? "invalid topic: " : "cannot build the message: ";
+            out.add(OutboundMessage.unpublishable(id, createdAt, why + e.getMessage()));
         }
     }
 

@@ -1,17 +1,24 @@
 package org.nemo.bridge.outbound;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
+import org.nemo.bridge.wire.TopicRules;
 
 /**
  * Event type → topic, from {@code bridge.topics} (DESIGN §4): templates under the prefix with
  * {@code {tool_id}}, {@code {event_type}} and, for events that are not about a tool, any field
  * of the event's payload ({@code {reservation_id}}, {@code {area_id}}, {@code {access_id}}).
- * A level built from data never contains {@code /}, {@code +}, {@code #} or NUL, so no event
- * can leave its place in the tree.
+ * Every topic it returns passed {@link TopicRules}: a level built from data never contains
+ * {@code /}, a wildcard or a control character, so no event can leave its place in the tree.
+ * A topic a row names itself (an explicit {@code enqueue} topic, a plugin-queue row) must stay
+ * under the prefix and out of the bridge's own subtrees (DESIGN §4): its inbound topics, the
+ * tools' retained state and the bridge status, unless {@code allowReserved} says otherwise.
  */
 public class TopicMap {
 
@@ -22,13 +29,29 @@ public class TopicMap {
 
     private final String prefix;
     private final Map<String, String> templates;
+    /** Topic filters of the bridge's own subtrees, which a row's own topic may not land in. */
+    private final List<String> reserved;
+    private final boolean allowReserved;
 
     public TopicMap(String prefix, Map<String, String> templates) {
+        this(prefix, templates, List.of(), false);
+    }
+
+    /**
+     * @param inboundFilters the topic filters the bridge subscribes to (telemetry, enveloped events)
+     * @param allowReserved  {@code bridge.outbox.allow-reserved-topics}: a row's own topic may land in the reserved subtrees
+     */
+    public TopicMap(String prefix, Map<String, String> templates, List<String> inboundFilters, boolean allowReserved) {
         this.prefix = prefix;
         this.templates = templates;
+        this.allowReserved = allowReserved;
         if (!templates.containsKey(DEFAULT_KEY) || !templates.containsKey(STATE_KEY)) {
             throw new IllegalStateException("bridge.topics needs the keys '" + DEFAULT_KEY + "' and '" + STATE_KEY + "'");
         }
+        this.reserved = new ArrayList<>(inboundFilters);
+        // the state template's subtree (nemo/tools/+/state) and the leader's status topic
+        reserved.add(prefix + "/" + PLACEHOLDER.matcher(templates.get(STATE_KEY)).replaceAll("+"));
+        reserved.add(prefix + "/bridge/status");
     }
 
     /**
@@ -42,17 +65,37 @@ public class TopicMap {
     /** As above; placeholders other than {@code {tool_id}} and {@code {event_type}} come from the payload. */
     public String eventTopic(String eventType, Integer toolId, String explicitTopic, JsonNode payload) {
         if (explicitTopic != null && !explicitTopic.isBlank()) {
-            if (!explicitTopic.startsWith(prefix + "/")) {
-                throw new IllegalArgumentException("topic '" + explicitTopic + "' is outside the prefix '" + prefix + "/'");
-            }
-            return explicitTopic;
+            return rowTopic(explicitTopic);
         }
         String template = templates.getOrDefault(eventType, templates.get(DEFAULT_KEY));
-        return expand(template, eventType, toolId, payload);
+        return TopicRules.topic(expand(template, eventType, toolId, payload));
     }
 
     public String stateTopic(int toolId) {
-        return expand(templates.get(STATE_KEY), STATE_KEY, toolId, null);
+        return TopicRules.topic(expand(templates.get(STATE_KEY), STATE_KEY, toolId, null));
+    }
+
+    /**
+     * A topic a row names itself (an explicit {@code enqueue} topic, a plugin-queue row): a valid
+     * topic under the prefix, outside the bridge's own subtrees unless those are allowed; returns
+     * it, or throws with the reason.
+     */
+    public String rowTopic(String topic) {
+        TopicRules.topic(topic);
+        if (!topic.startsWith(prefix + "/")) {
+            throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic) + "' is outside the prefix '"
+                    + prefix + "/'");
+        }
+        if (!allowReserved) {
+            for (String filter : reserved) {
+                if (MqttTopicValidator.isMatched(filter, topic)) {
+                    throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic)
+                            + "' is in the bridge's own subtree '" + filter
+                            + "' (bridge.outbox.allow-reserved-topics is false)");
+                }
+            }
+        }
+        return topic;
     }
 
     private String expand(String template, String eventType, Integer toolId, JsonNode payload) {
@@ -81,15 +124,6 @@ public class TopicMap {
     }
 
     static String level(String value) {
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException("an empty value cannot be a topic level");
-        }
-        for (char c : value.toCharArray()) {
-            if (c == '/' || c == '+' || c == '#' || c == '\0') {
-                throw new IllegalArgumentException("'" + value.replace("\0", "\\0") + "' cannot be a topic level (contains '"
-                        + (c == '\0' ? "\\0" : String.valueOf(c)) + "')");
-            }
-        }
-        return value;
+        return TopicRules.level(value);
     }
 }

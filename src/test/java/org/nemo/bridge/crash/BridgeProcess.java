@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The bridge as its own JVM, started from the test classpath, so that the suite can kill it
@@ -31,30 +33,31 @@ final class BridgeProcess implements AutoCloseable {
     }
 
     static BridgeProcess start(String name, String jdbcUrl, String brokerUrl) {
-        return start(name, jdbcUrl, brokerUrl, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        return start(name, jdbcUrl, brokerUrl, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
+                List.of("--bridge.outbox.batch-size=" + BATCH_SIZE));
     }
 
-    /** The bridge under the JVM flags it ships with (docker/Dockerfile's JAVA_TOOL_OPTIONS: 128 MB heap, exit on OutOfMemoryError). */
+    /**
+     * The bridge as shipped: the JVM flags of docker/Dockerfile's JAVA_TOOL_OPTIONS (the 128 MB
+     * heap, exit on OutOfMemoryError) and the default batch size.
+     */
     static BridgeProcess startShipped(String name, String jdbcUrl, String brokerUrl) {
-        return start(name, jdbcUrl, brokerUrl, shippedJvmFlags());
+        return start(name, jdbcUrl, brokerUrl, shippedJvmFlags(), List.of());
     }
 
     static List<String> shippedJvmFlags() {
         try {
-            for (String line : Files.readAllLines(Path.of("docker", "Dockerfile"))) {
-                int at = line.indexOf("JAVA_TOOL_OPTIONS=\"");
-                if (at >= 0) {
-                    String flags = line.substring(at + "JAVA_TOOL_OPTIONS=\"".length(), line.lastIndexOf('"'));
-                    return List.of(flags.trim().split("\\s+"));
-                }
+            Matcher flags = Pattern.compile("ENV JAVA_TOOL_OPTIONS=\"([^\"]+)\"").matcher(Files.readString(Path.of("docker", "Dockerfile")));
+            if (!flags.find()) {
+                throw new IllegalStateException("docker/Dockerfile sets no JAVA_TOOL_OPTIONS");
             }
+            return List.of(flags.group(1).trim().split("\\s+"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        throw new IllegalStateException("no JAVA_TOOL_OPTIONS in docker/Dockerfile");
     }
 
-    private static BridgeProcess start(String name, String jdbcUrl, String brokerUrl, List<String> jvmFlags) {
+    private static BridgeProcess start(String name, String jdbcUrl, String brokerUrl, List<String> jvmFlags, List<String> settings) {
         try {
             Files.createDirectories(LOGS);
             // surefire may hand the forked JVM a manifest-only jar; this property holds the real classpath
@@ -74,7 +77,6 @@ final class BridgeProcess implements AutoCloseable {
                     "--bridge.mqtt.broker-url=" + brokerUrl,
                     "--bridge.mqtt.max-reconnect-delay=1s",
                     "--bridge.outbox.poll-interval=500ms",
-                    "--bridge.outbox.batch-size=" + BATCH_SIZE,
                     "--bridge.outbox.listen-check-interval=1s",
                     "--bridge.outbox.retry-max-delay=1000",
                     "--bridge.cluster.check-interval=1s",
@@ -83,6 +85,7 @@ final class BridgeProcess implements AutoCloseable {
                     "--server.port=0",
                     // JMX is for people watching; it only slows the start of a crash victim
                     "--camel.main.jmx-enabled=false"));
+            command.addAll(settings);
             Path log = LOGS.resolve(name + ".log");
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -91,6 +94,16 @@ final class BridgeProcess implements AutoCloseable {
             return new BridgeProcess(name, log, process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the JVM said as it ended, e.g. "Terminating due to java.lang.OutOfMemoryError". */
+    String exitReason() {
+        try {
+            return Files.readAllLines(log).stream().filter(l -> l.contains("OutOfMemoryError") || l.contains("Terminating"))
+                    .findFirst().orElse("exit code " + process.exitValue());
+        } catch (IOException | UncheckedIOException e) {
+            return "exit code " + process.exitValue();
         }
     }
 

@@ -1,5 +1,6 @@
 package org.nemo.bridge.outbound;
 
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,6 +42,40 @@ class TopicMapTest {
         nested.putObject("reservation_id").put("id", 1);
         assertThatThrownBy(() -> topics.eventTopic("reservation_created", null, null, nested))
                 .hasMessageContaining("needs a reservation_id");
+    }
+
+    @Test
+    void aLevelOrTopicThatPahoWouldRefuseOnItsSenderThreadIsRefusedHere() {
+        for (String eventType : List.of("bad\u0001type", "line\nbreak", "del\u007f", "c1\u0085", "nonchar\uffff", "lone\ud800")) {
+            assertThatThrownBy(() -> topics.eventTopic(eventType, null, null, JSON.createObjectNode()))
+                    .as(eventType).hasMessageContaining("cannot be a topic level").hasMessageNotContaining("\n");
+        }
+        for (String topic : List.of("nemo/lab/ctl\u0001x", "nemo/lab/\udc00", "nemo/lab/a+b", "nemo/lab/#")) {
+            assertThatThrownBy(() -> topics.eventTopic("custom", null, topic, null)).as(topic).hasMessageContaining("cannot be a topic");
+        }
+    }
+
+    @Test
+    void aRowsOwnTopicStaysUnderThePrefixAndOutOfTheBridgesOwnSubtrees() {
+        TopicMap guarded = new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state"),
+                List.of("nemo/inbound/#", "factory/machine/+/telemetry"), false);
+        for (String topic : List.of("nemo/inbound/spoof", "nemo/inbound", "nemo/tools/1/state", "nemo/bridge/status")) {
+            assertThatThrownBy(() -> guarded.rowTopic(topic)).as(topic).hasMessageContaining("own subtree");
+        }
+        assertThatThrownBy(() -> guarded.rowTopic("factory/machine/x/telemetry")).hasMessageContaining("outside the prefix");
+        assertThat(guarded.rowTopic("nemo/lab/door")).isEqualTo("nemo/lab/door");
+        assertThat(guarded.rowTopic("nemo/tools/1/state/history")).isEqualTo("nemo/tools/1/state/history");
+    }
+
+    @Test
+    void theReservedSubtreesOpenWhenTheSettingAllowsThem() {
+        TopicMap open = new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state"),
+                List.of("nemo/inbound/#"), true);
+        assertThat(open.eventTopic("custom", null, "nemo/inbound/spoof")).isEqualTo("nemo/inbound/spoof");
+        assertThat(open.rowTopic("nemo/tools/1/state")).isEqualTo("nemo/tools/1/state");
+        assertThat(open.rowTopic("nemo/bridge/status")).isEqualTo("nemo/bridge/status");
+        assertThatThrownBy(() -> open.rowTopic("factory/machine/x/telemetry")).hasMessageContaining("outside the prefix");
+        assertThatThrownBy(() -> open.rowTopic("nemo/inbound/\u0001")).hasMessageContaining("control character");
     }
 
     private static ObjectNode payload(String field, Object value) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.nemo.bridge.wire.TopicRules;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -40,6 +41,18 @@ public record BridgeProperties(
             @DefaultValue("10s") Duration publishTimeout,
             @DefaultValue("262144") int maxPayloadBytes,
             @DefaultValue Tls tls) {
+
+        public Mqtt {
+            // every topic the bridge publishes starts with the prefix: a bad one stops the start, not each publish
+            try {
+                TopicRules.topic(topicPrefix);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bridge.mqtt.topic-prefix: " + e.getMessage());
+            }
+            if (topicPrefix.startsWith("/") || topicPrefix.endsWith("/")) {
+                throw new IllegalArgumentException("bridge.mqtt.topic-prefix '" + topicPrefix + "' may not start or end with '/'");
+            }
+        }
 
         /**
          * Broker TLS from PEM files; without a CA the JVM's trusted public CAs are used.

@@ -33,6 +33,17 @@ class BrokerTlsSettingsTest {
     }
 
     @Test
+    void aTopicPrefixWithAWildcardOrAControlCharacterStopsTheStartWithTheReason() {
+        assertThatThrownBy(() -> bind(Map.of("bridge.mqtt.topic-prefix", "lab/+")))
+                .isInstanceOf(BindException.class).rootCause().hasMessageContaining("bridge.mqtt.topic-prefix").hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> bind(Map.of("bridge.mqtt.topic-prefix", "lab\u0001")))
+                .isInstanceOf(BindException.class).rootCause().hasMessageContaining("control character");
+        assertThatThrownBy(() -> bind(Map.of("bridge.mqtt.topic-prefix", "nemo/")))
+                .isInstanceOf(BindException.class).rootCause().hasMessageContaining("may not start or end with '/'");
+        assertThat(bind(Map.of("bridge.mqtt.topic-prefix", "lab/nemo")).mqtt().topicPrefix()).isEqualTo("lab/nemo");
+    }
+
+    @Test
     void aBrokerFromThePluginsTableUsesTlsOnAnyPortWhenTlsIsOn() {
         BridgeProperties on = bind(Map.of("bridge.mqtt.tls.enabled", "true"));
         assertThat(BrokerSettings.scheme(on.mqtt(), 8884)).isEqualTo("ssl://");

@@ -94,6 +94,26 @@ class DisplayTokenTest {
     }
 
     @Test
+    void theStatusPagesBoardNamesUsersOnlyToThoseWithTheToken() throws Exception {
+        NemoLab lab = new NemoLab(dataSource);
+        lab.enable(lab.tool("Electron Beam Lithography"), lab.user("Rosalind", "Franklin"));
+
+        HttpResponse<String> without = get("/api/board");
+        assertThat(without.statusCode()).isEqualTo(403);
+        assertThat(without.body()).doesNotContain("Rosalind");
+        assertThat(get("/api/board?token=wrong").statusCode()).isEqualTo(403);
+
+        HttpResponse<String> with = get("/api/board?token=kiosk-42");
+        assertThat(with.statusCode()).isEqualTo(200);
+        assertThat(with.body()).contains("Electron Beam Lithography").contains("Rosalind Franklin");
+        // the admin's login opens it too
+        HttpResponse<String> admin = http.send(HttpRequest.newBuilder(url("/api/board")).header("Authorization", "Basic "
+                + java.util.Base64.getEncoder().encodeToString("admin:test-admin".getBytes())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(admin.statusCode()).isEqualTo(200);
+    }
+
+    @Test
     @Timeout(30)
     void theFeedStartsWithASnapshotOfTheToolAndThenSendsHeartbeats() throws Exception {
         NemoLab lab = new NemoLab(dataSource);

@@ -54,11 +54,13 @@ class SlowDisplayTest {
     private static final HiveMqBroker BROKER = new HiveMqBroker();
     private static final String DATABASE = TestDatabase.create("slow_display");
     private static final int PER_ADDRESS = 6;
+    private static final int IN_ALL = 8;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         TestBridge.connect(registry, DATABASE, BROKER::url);
         registry.add("bridge.display.max-clients-per-address", () -> PER_ADDRESS);
+        registry.add("bridge.display.max-clients", () -> IN_ALL);
     }
 
     @AfterAll
@@ -134,7 +136,7 @@ class SlowDisplayTest {
 
     @Test
     @Timeout(60)
-    void moreStreamsFromOneAddressThanAllowedAreTurnedAwayWith429() throws Exception {
+    void streamsOverTheCapsAreTurnedAwayWith429PerAddressAnd503InAll() throws Exception {
         within(Duration.ofSeconds(20), "no stream open", () -> feed.subscriberCount() == 0);
         List<Socket> open = new ArrayList<>();
         try {
@@ -155,6 +157,16 @@ class SlowDisplayTest {
             Socket again = neverReading("/api/display/feed?tool=1");
             open.add(again);
             assertThat(statusLine(again)).contains(" 200");
+
+            // other addresses (the loopback network has them all) until the total is reached
+            for (int i = PER_ADDRESS; i < IN_ALL; i++) {
+                Socket other = neverReading("/api/display/feed?tool=1", "127.0.0.2");
+                open.add(other);
+                assertThat(statusLine(other)).as("stream %d in all", i + 1).contains(" 200");
+            }
+            Socket full = neverReading("/api/display/feed?tool=1", "127.0.0.3");
+            open.add(full);
+            assertThat(statusLine(full)).contains(" 503");
         } finally {
             for (Socket socket : open) {
                 socket.close();
@@ -189,8 +201,13 @@ class SlowDisplayTest {
     }
 
     private Socket neverReading(String path) throws IOException {
+        return neverReading(path, "127.0.0.1");
+    }
+
+    private Socket neverReading(String path, String from) throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
+        socket.bind(new InetSocketAddress(from, 0));
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(5000);
         socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port

@@ -230,7 +230,7 @@ public class DisplayFeed implements SmartLifecycle {
             }
         }
         if (overflow) {
-            drop(subscriber, "it fell more than " + properties.clientBuffer() + " behind");
+            drop(subscriber, "it fell more than " + properties.clientBuffer().toKilobytes() + " kB behind");
         } else if (start) {
             write(subscriber);
         }

@@ -4,6 +4,9 @@
   const bridgeBox = document.getElementById('bridge');
   const filter = document.getElementById('filter');
   let tools = [];
+  // with bridge.display.token set, the page is opened as /?token=… and hands the token on
+  const token = new URLSearchParams(location.search).get('token');
+  const boardUrl = '/api/board' + (token ? '?token=' + encodeURIComponent(token) : '');
 
   function ago(iso) {
     if (!iso) return '';
@@ -93,7 +96,7 @@
 
   async function refresh() {
     try {
-      const response = await fetch('/api/board', { cache: 'no-store' });
+      const response = await fetch(boardUrl, { cache: 'no-store' });
       if (!response.ok) throw new Error('HTTP ' + response.status);
       const board = await response.json();
       tools = board.tools;

@@ -112,7 +112,8 @@ public record BridgeProperties(
     }
 
     /** The one login for everything but health, the status page and the displays. */
-    public record Admin(@DefaultValue("admin") String username, String password) {
+    public record Admin(@DefaultValue("admin") String username, String password,
+                        @DefaultValue("nemo-mqtt-bridge-admin-password") String generatedPasswordFile) {
     }
 
     public record Embedded(

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
@@ -50,10 +52,22 @@ public class DisplayController {
         return page(toolPage, theme, Integer.toString(toolId));
     }
 
-    /** Server-Sent Events: {@code snapshot} on connect, {@code tool} on change, {@code heartbeat} while idle. */
+    /**
+     * Server-Sent Events: {@code snapshot} on connect, {@code tool} on change, {@code heartbeat} while idle.
+     * Over the caps, a plain-text 429 or 503 (null tells Spring MVC that the response is written).
+     */
     @GetMapping(path = "/api/display/feed", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    public SseEmitter feed(@RequestParam(required = false) Integer tool) {
-        DisplayFeed.Subscriber subscriber = feed.open(tool);
+    public SseEmitter feed(@RequestParam(required = false) Integer tool, HttpServletRequest request,
+                           HttpServletResponse response) throws IOException {
+        DisplayFeed.Subscriber subscriber;
+        try {
+            subscriber = feed.open(tool, request.getRemoteAddr());
+        } catch (DisplayFeed.Refused refused) {
+            response.setStatus(refused.status().value());
+            response.setContentType("text/plain;charset=UTF-8");
+            response.getWriter().write(refused.getMessage());
+            return null;
+        }
         board.connect(subscriber);
         return subscriber.emitter();
     }

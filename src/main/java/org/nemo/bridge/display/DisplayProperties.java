@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code bridge.display.*} settings of the display pages. Defaults live in
@@ -17,7 +18,11 @@ public record DisplayProperties(
         String token,
         @DefaultValue("3s") Duration heartbeatInterval,
         @DefaultValue("8s") Duration staleAfter,
-        @DefaultValue("2s") Duration reconnectDelay) {
+        @DefaultValue("2s") Duration reconnectDelay,
+        @DefaultValue("20") int maxClientsPerAddress,
+        @DefaultValue("200") int maxClients,
+        @DefaultValue("1MB") DataSize clientBuffer,
+        @DefaultValue("10s") Duration writeTimeout) {
 
     /** The themes a page can ask for with {@code ?theme=}; anything else falls back to the setting. */
     public String themeOr(String requested) {

@@ -1,8 +1,17 @@
 package org.nemo.bridge.ops;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Set;
 
+import jakarta.servlet.http.HttpServletRequest;
 import org.nemo.bridge.config.BridgeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,29 +28,65 @@ import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.web.cors.CorsConfiguration;
 
 /**
  * One admin login (bridge.admin.*) for everything operational — Prometheus, Hawtio,
  * Jolokia, the status and admin APIs. Open without it: health (without details), the
  * status page and its board feed, and the tool displays.
+ *
+ * <p>Browsers cache a Basic login, so a page on another site could otherwise act as the
+ * admin. Every request that changes something therefore proves it is not cross-site: either
+ * it carries the {@value #SCRIPT_HEADER} header (which a browser sends cross-site only after a
+ * CORS preflight, and every cross-origin request is refused here), or the CSRF token that
+ * Hawtio reads from the {@code XSRF-TOKEN} cookie and sends back as {@code X-XSRF-TOKEN}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
 public class SecurityConfiguration {
 
+    /** What scripts send with a state-changing request (any value), e.g. {@code X-Requested-By: cli}. */
+    public static final String SCRIPT_HEADER = "X-Requested-By";
+
     private static final Logger LOG = LoggerFactory.getLogger(SecurityConfiguration.class);
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "TRACE", "OPTIONS");
 
     @Bean
     public SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
+        // the token is loaded on every request, so that Hawtio finds its cookie before its first POST
+        CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
+        plainToken.setCsrfRequestAttributeName(null);
         http.authorizeHttpRequests(requests -> requests
                         .requestMatchers(EndpointRequest.to(HealthEndpoint.class)).permitAll()
                         .requestMatchers("/", "/index.html", "/status/**", "/api/board", "/display/**", "/api/display/**",
                                 "/favicon.ico", "/error").permitAll()
                         .anyRequest().authenticated())
                 .httpBasic(Customizer.withDefaults())
-                // the APIs are called by scripts with Basic auth, not by browser forms
-                .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));
+                .csrf(csrf -> csrf
+                        .csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
+                        .csrfTokenRequestHandler(plainToken)
+                        .requireCsrfProtectionMatcher(SecurityConfiguration::needsCsrfToken))
+                // no origin is allowed: a cross-origin request, preflight or not, is refused with 403
+                .cors(cors -> cors.configurationSource(request -> new CorsConfiguration()))
+                // display URLs carry ?token=, which must not leak to the logo's host or a followed link
+                .headers(headers -> headers.referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)));
         return http.build();
+    }
+
+    /**
+     * A state-changing request needs the CSRF token unless it carries the script header and the
+     * browser (if any) did not mark it as coming from another site.
+     */
+    static boolean needsCsrfToken(HttpServletRequest request) {
+        if (SAFE_METHODS.contains(request.getMethod())) {
+            return false;
+        }
+        String site = request.getHeader("Sec-Fetch-Site");
+        boolean fromAnotherSite = "cross-site".equals(site) || "same-site".equals(site);
+        return request.getHeader(SCRIPT_HEADER) == null || fromAnotherSite;
     }
 
     @Bean
@@ -51,7 +96,8 @@ public class SecurityConfiguration {
 
     /**
      * The password may be given plain or already encoded ({bcrypt}…). There is no default:
-     * without one, a random password is generated and printed once at start.
+     * without one, a random password is generated and written to a file only its owner can
+     * read; the log names the file, never the password.
      */
     @Bean
     public UserDetailsService adminUser(BridgeProperties properties, PasswordEncoder encoder) {
@@ -61,9 +107,31 @@ public class SecurityConfiguration {
             byte[] random = new byte[18];
             new SecureRandom().nextBytes(random);
             password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            LOG.warn("No bridge.admin.password set: generated one for user '{}' for this run: {}", admin.username(), password);
+            Path file = Path.of(admin.generatedPasswordFile());
+            try {
+                writeOwnerOnly(file, password);
+                LOG.warn("No bridge.admin.password set: generated one for user '{}' for this run, in {} (readable by its owner only)",
+                        admin.username(), file.toAbsolutePath());
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.warn("No bridge.admin.password set and the generated one cannot be written to {} ({}): "
+                        + "set bridge.admin.password to log in", file.toAbsolutePath(), e.getMessage());
+            }
         }
         String encoded = password.startsWith("{") ? password : encoder.encode(password);
         return new InMemoryUserDetailsManager(User.withUsername(admin.username()).password(encoded).roles("ADMIN").build());
+    }
+
+    /** Created with mode 0600 before the password is written, so that it is never readable by others. */
+    private static void writeOwnerOnly(Path file, String secret) throws IOException {
+        Files.deleteIfExists(file);
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(file);
+        }
+        Files.writeString(file, secret + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
     }
 }

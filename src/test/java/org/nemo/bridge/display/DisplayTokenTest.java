@@ -16,10 +16,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.nemo.bridge.support.Browser;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -28,6 +32,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * With {@code bridge.display.token} set, a display needs the token in its URL; and what the
@@ -91,6 +96,43 @@ class DisplayTokenTest {
         assertThat(get("/display/3?token=kiosk-42&theme=dark").body()).contains("data-theme=\"dark\"");
         assertThat(get("/display/3?token=kiosk-42&theme=%22%3E%3Cscript%3E").body()).contains("data-theme=\"light\"")
                 .doesNotContain("<script>");
+    }
+
+    @Test
+    void theStatusPagesBoardNamesUsersOnlyToThoseWithTheToken() throws Exception {
+        NemoLab lab = new NemoLab(dataSource);
+        lab.enable(lab.tool("Electron Beam Lithography"), lab.user("Rosalind", "Franklin"));
+
+        HttpResponse<String> without = get("/api/board");
+        assertThat(without.statusCode()).isEqualTo(403);
+        assertThat(without.body()).doesNotContain("Rosalind");
+        assertThat(get("/api/board?token=wrong").statusCode()).isEqualTo(403);
+
+        HttpResponse<String> with = get("/api/board?token=kiosk-42");
+        assertThat(with.statusCode()).isEqualTo(200);
+        assertThat(with.body()).contains("Electron Beam Lithography").contains("Rosalind Franklin");
+        // the admin's login opens it too
+        HttpResponse<String> admin = http.send(HttpRequest.newBuilder(url("/api/board")).header("Authorization", "Basic "
+                + java.util.Base64.getEncoder().encodeToString("admin:test-admin".getBytes())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(admin.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theStatusPageOpenedWithTheTokenShowsTheBoard() {
+        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser test skipped");
+        NemoLab lab = new NemoLab(dataSource);
+        int tool = lab.tool("Sputter Coater");
+        lab.enable(tool, lab.user("Chien-Shiung", "Wu"));
+        ChromeDriver browser = Browser.start(1100, 700);
+        try {
+            browser.get(url("/?token=kiosk-42").toString());
+            new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(100)).until(d ->
+                    d.findElements(By.cssSelector("tr[data-tool-id='" + tool + "'] .user")).stream()
+                            .anyMatch(e -> e.getText().equals("Chien-Shiung Wu")));
+        } finally {
+            browser.quit();
+        }
     }
 
     @Test

@@ -24,6 +24,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -88,6 +90,13 @@ class AdminActionsTest {
         return http.withBasicAuth("admin", "test-admin");
     }
 
+    /** What a script sends with a state-changing request: the header no cross-site form can carry. */
+    private static HttpEntity<Void> script() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set("X-Requested-By", "admin-actions-test");
+        return new HttpEntity<>(headers);
+    }
+
     @Test
     void aDeadEventReplayedAfterItsCauseIsFixedIsPublished() throws InterruptedException {
         NemoLab lab = new NemoLab(dataSource);
@@ -96,11 +105,11 @@ class AdminActionsTest {
             await(() -> "dead".equals(lab.status(id)));
             JsonNode dead = admin().getForObject("/api/admin/outbox?status=dead", JsonNode.class);
             assertThat(dead.path("rows").toString()).contains("\"id\":" + id).contains("invalid topic");
-            assertThat(http.postForEntity("/api/admin/outbox/replay?ids=" + id, null, String.class).getStatusCode())
+            assertThat(http.postForEntity("/api/admin/outbox/replay?ids=" + id, script(), String.class).getStatusCode())
                     .isEqualTo(HttpStatus.UNAUTHORIZED);
 
             lab.db().update("UPDATE mqtt_bridge.outbox SET topic = 'nemo/fix/ok' WHERE id = ?", id);
-            JsonNode replayed = admin().postForObject("/api/admin/outbox/replay?ids=" + id, null, JsonNode.class);
+            JsonNode replayed = admin().postForObject("/api/admin/outbox/replay?ids=" + id, script(), JsonNode.class);
             assertThat(replayed.path("replayed").asInt()).isEqualTo(1);
             display.awaitOne("nemo/fix/ok", WAIT);
             await(() -> "published".equals(lab.status(id)));
@@ -113,7 +122,7 @@ class AdminActionsTest {
         int a = lab.tool("Snapshot A");
         int b = lab.tool("Snapshot B");
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/tools/+/state")) {
-            JsonNode queued = admin().postForObject("/api/admin/states/republish", null, JsonNode.class);
+            JsonNode queued = admin().postForObject("/api/admin/states/republish", script(), JsonNode.class);
             assertThat(queued.path("queued").asInt()).isGreaterThanOrEqualTo(2);
             display.awaitOne("nemo/tools/" + a + "/state", WAIT);
             assertThat(display.awaitOne("nemo/tools/" + b + "/state", WAIT).json().path("tool_id").asInt()).isEqualTo(b);

@@ -1,0 +1,192 @@
+package org.nemo.bridge.ops;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.TestBridge;
+import org.nemo.bridge.support.TestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A browser caches the admin's Basic login, so a page on another site must not be able to
+ * use it: no state change from a cross-site form, no Jolokia answer readable by another
+ * origin, no Jolokia proxy to a host of the caller's choosing. Requests as a browser sends them.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class BrowserSafetyTest {
+
+    private static final HiveMqBroker BROKER = new HiveMqBroker();
+    private static final String DATABASE = TestDatabase.create("browser_safety");
+    private static final String ADMIN = "Basic " + Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8));
+    private static final String EVIL = "http://evil.example";
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        TestBridge.connect(registry, DATABASE, BROKER::url);
+    }
+
+    @AfterAll
+    static void stop() {
+        BROKER.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DataSource dataSource;
+
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void aCrossSiteFormPostCannotRepublishStates() throws Exception {
+        NemoLab lab = new NemoLab(dataSource);
+        lab.tool("Cross-site target");
+        int before = republishRows(lab);
+        // what an auto-submitted <form method=post> on another site sends, with the cached login
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/api/admin/states/republish"))
+                .header("Authorization", ADMIN)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", EVIL)
+                .header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString("x=1")));
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(republishRows(lab)).isEqualTo(before);
+    }
+
+    @Test
+    void aFormPostWhoseBrowserHidesItsOriginIsRefusedToo() throws Exception {
+        NemoLab lab = new NemoLab(dataSource);
+        lab.tool("Originless target");
+        int before = republishRows(lab);
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/api/admin/outbox/replay"))
+                .header("Authorization", ADMIN)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("x=1")));
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(send(HttpRequest.newBuilder(url("/api/admin/states/republish"))
+                .header("Authorization", ADMIN)
+                .POST(HttpRequest.BodyPublishers.noBody())).statusCode()).isEqualTo(403);
+        assertThat(republishRows(lab)).isEqualTo(before);
+    }
+
+    @Test
+    void aSameOriginRequestWithTheScriptHeaderRepublishesStates() throws Exception {
+        NemoLab lab = new NemoLab(dataSource);
+        lab.tool("Same-origin target");
+        int before = republishRows(lab);
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/api/admin/states/republish"))
+                .header("Authorization", ADMIN)
+                .header("X-Requested-By", "status-page")
+                .header("Origin", "http://127.0.0.1:" + port)
+                .header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(new ObjectMapper().readTree(response.body()).path("queued").asInt()).isPositive();
+        assertThat(republishRows(lab)).isGreaterThan(before);
+    }
+
+    @Test
+    void jolokiaNeverHandsItsAnswerToAnotherOrigin() throws Exception {
+        HttpResponse<String> read = send(HttpRequest.newBuilder(url("/actuator/jolokia/read/java.lang:type=Memory"))
+                .header("Authorization", ADMIN)
+                .header("Origin", EVIL));
+        assertThat(read.headers().firstValue("Access-Control-Allow-Origin")).as("read").isEmpty();
+        HttpResponse<String> preflight = send(HttpRequest.newBuilder(url("/actuator/jolokia"))
+                .header("Origin", EVIL)
+                .header("Access-Control-Request-Method", "POST")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).as("preflight").isEmpty();
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Credentials")).as("preflight").isEmpty();
+        // the same origin (Hawtio's own page) still reads
+        HttpResponse<String> own = send(HttpRequest.newBuilder(url("/actuator/jolokia/read/java.lang:type=Memory"))
+                .header("Authorization", ADMIN)
+                .header("Origin", "http://127.0.0.1:" + port));
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.body()).contains("HeapMemoryUsage");
+    }
+
+    @Test
+    void aJolokiaProxyRequestIsRefusedAndConnectsNowhere() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread listener = new Thread(() -> {
+                while (true) {
+                    try (Socket ignored = target.accept()) {
+                        connections.incrementAndGet();
+                    } catch (SocketException closed) {
+                        return;
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "jmx-target");
+            listener.setDaemon(true);
+            listener.start();
+            String proxy = """
+                    {"type":"read","mbean":"java.lang:type=Memory",
+                     "target":{"url":"service:jmx:rmi:///jndi/rmi://127.0.0.1:%d/jmxrmi"}}""".formatted(target.getLocalPort());
+            HttpResponse<String> response = send(HttpRequest.newBuilder(url("/actuator/jolokia"))
+                    .header("Authorization", ADMIN)
+                    .header("X-Requested-By", "test")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(proxy)));
+            JsonNode answer = new ObjectMapper().readTree(response.body());
+            assertThat(answer.path("status").asInt()).as(response.body()).isNotEqualTo(200);
+            assertThat(answer.has("value")).as(response.body()).isFalse();
+            Thread.sleep(1000);
+            assertThat(connections.get()).as("connections to the proxy target").isZero();
+        }
+    }
+
+    @Test
+    void everyPageTellsTheBrowserToSendNoReferrer() throws Exception {
+        for (String path : new String[] {"/", "/status/status.js", "/display", "/display/1", "/api/board", "/api/display/tools",
+                "/actuator/health"}) {
+            HttpResponse<String> response = send(HttpRequest.newBuilder(url(path)));
+            assertThat(response.headers().firstValue("Referrer-Policy")).as(path).hasValue("no-referrer");
+        }
+    }
+
+    private static int republishRows(NemoLab lab) {
+        return lab.db().queryForObject("SELECT count(*) FROM mqtt_bridge.outbox WHERE event_type = 'tool_state_refresh'",
+                Integer.class);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI url(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+}

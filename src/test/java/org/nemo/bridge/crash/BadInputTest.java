@@ -26,6 +26,11 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import static org.nemo.bridge.crash.OutboxRows.awaitDead;
+import static org.nemo.bridge.crash.OutboxRows.awaitTrue;
+import static org.nemo.bridge.crash.OutboxRows.deadPluginReason;
+import static org.nemo.bridge.crash.OutboxRows.pluginRow;
+import static org.nemo.bridge.crash.OutboxRows.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -89,12 +94,12 @@ class BadInputTest {
             assertThat(verbatim).extracting(Received::payload).containsExactlyElementsOf(payloads);
             display.awaitOne("nemo/plugin/after", ARRIVAL);
             awaitTrue(() -> db.queryForObject("SELECT count(*) FROM nemo_mqtt_mqtt_eventqueue WHERE NOT processed", Integer.class) == 0
-                    || deadReason(db, wildcard) != null);
+                    || deadPluginReason(db, wildcard) != null);
             for (long id : ids) {
                 assertThat(db.queryForObject("SELECT processed FROM nemo_mqtt_mqtt_eventqueue WHERE id = ?", Boolean.class, id)).isTrue();
             }
             assertThat(db.queryForObject("SELECT processed FROM nemo_mqtt_mqtt_eventqueue WHERE id = ?", Boolean.class, after)).isTrue();
-            assertThat(deadReason(db, wildcard)).as("the wildcard topic's row is set aside with the reason").isNotBlank();
+            assertThat(deadPluginReason(db, wildcard)).as("the wildcard topic's row is set aside with the reason").isNotBlank();
         }
     }
 
@@ -225,39 +230,8 @@ class BadInputTest {
         return rt.totalMemory() - rt.freeMemory();
     }
 
-    private static long pluginRow(JdbcTemplate db, String topic, String payload) {
-        Long id = db.queryForObject("INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
-                + " VALUES (?, ?, 1, false, false, now()) RETURNING id", Long.class, topic, payload);
-        db.queryForObject("SELECT pg_notify('nemo_mqtt_events', ?)", Object.class, String.valueOf(id));
-        return id;
-    }
 
-    private static String deadReason(JdbcTemplate db, long queueId) {
-        List<String> reasons = db.queryForList("SELECT last_error FROM mqtt_bridge.plugin_queue_dead WHERE queue_id = ?", String.class, queueId);
-        return reasons.isEmpty() ? null : reasons.get(0);
-    }
 
-    private static String status(JdbcTemplate db, long id) {
-        return db.queryForObject("SELECT status FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
-    }
 
-    private static void awaitDead(JdbcTemplate db, long id) {
-        awaitTrue(() -> "dead".equals(status(db, id)));
-        String reason = db.queryForObject("SELECT last_error FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
-        System.out.println("CRASH dead " + id + ": " + (reason == null || reason.length() < 200 ? reason : reason.substring(0, 200) + "…"));
-        assertThat(reason).as("last_error of dead event " + id).isNotBlank();
-    }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + ARRIVAL.toMillis();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("condition within " + ARRIVAL).isLessThan(deadline);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 }

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -24,6 +23,11 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import static org.nemo.bridge.crash.OutboxRows.awaitDead;
+import static org.nemo.bridge.crash.OutboxRows.awaitTrue;
+import static org.nemo.bridge.crash.OutboxRows.deadPluginReason;
+import static org.nemo.bridge.crash.OutboxRows.pluginRow;
+import static org.nemo.bridge.crash.OutboxRows.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -170,40 +174,8 @@ class HostileOutboundTest {
         return db.queryForObject(sql, Long.class);
     }
 
-    private static long pluginRow(JdbcTemplate db, String topic, String payload) {
-        Long id = db.queryForObject("INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
-                + " VALUES (?, ?, 1, false, false, now()) RETURNING id", Long.class, topic, payload);
-        db.queryForObject("SELECT pg_notify('nemo_mqtt_events', ?)", Object.class, String.valueOf(id));
-        return id;
-    }
 
-    private static String deadPluginReason(JdbcTemplate db, long queueId) {
-        List<String> reasons = db.queryForList("SELECT last_error FROM mqtt_bridge.plugin_queue_dead WHERE queue_id = ?", String.class, queueId);
-        return reasons.isEmpty() ? null : reasons.get(0);
-    }
 
-    private static String status(JdbcTemplate db, long id) {
-        return db.queryForObject("SELECT status FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
-    }
 
-    private static String awaitDead(JdbcTemplate db, long id) {
-        awaitTrue(() -> "dead".equals(status(db, id)));
-        String reason = db.queryForObject("SELECT last_error FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
-        System.out.println("HOSTILE dead " + id + ": " + reason);
-        assertThat(reason).as("last_error of dead event " + id).isNotBlank().doesNotContain("\u0001", "\n", "\r");
-        return reason;
-    }
 
-    private static void awaitTrue(BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + ARRIVAL.toMillis();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("condition within " + ARRIVAL).isLessThan(deadline);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 }

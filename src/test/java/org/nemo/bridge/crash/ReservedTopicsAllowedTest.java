@@ -19,6 +19,8 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import static org.nemo.bridge.crash.OutboxRows.awaitStatus;
+import static org.nemo.bridge.crash.OutboxRows.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -74,20 +76,5 @@ class ReservedTopicsAllowedTest {
         }
     }
 
-    private static void awaitStatus(JdbcTemplate db, long id, String wanted) {
-        long deadline = System.currentTimeMillis() + ARRIVAL.toMillis();
-        while (!wanted.equals(status(db, id))) {
-            assertThat(System.currentTimeMillis()).as("row " + id + " " + wanted + " within " + ARRIVAL).isLessThan(deadline);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
-    private static String status(JdbcTemplate db, long id) {
-        return db.queryForObject("SELECT status FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
-    }
 }

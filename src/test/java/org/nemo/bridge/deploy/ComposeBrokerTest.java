@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The compose stack's broker as docker/mosquitto.conf and docker/mosquitto-acl set it up, run
  * on a real Mosquitto: nobody gets in without a login, displays only read, machines only send
- * telemetry; and nothing in docker/compose.yaml is published on every interface by default.
+ * telemetry; the broker's compose healthcheck logs in, and the demo machine's readings get
+ * through; and nothing in docker/compose.yaml is published on every interface by default.
  */
 @EnabledIf("org.nemo.bridge.support.MosquittoBroker#available")
 class ComposeBrokerTest {
@@ -132,6 +133,61 @@ class ComposeBrokerTest {
             assertThat(acl).contains("user " + user);
             assertThat(services.get("mosquitto").toString()).contains("mqtt-" + user + "-password");
         }
+    }
+
+    @Test
+    void theComposeHealthcheckLogsInAndFailsWithAWrongPassword() throws IOException {
+        String healthcheck = composeHealthcheck("mosquitto");
+        assertThat(healthcheck).contains("/run/secrets/mqtt-display-password").contains(" -E ");
+        Path secret = Files.createTempFile("mqtt-display", ".password");
+        // Compose turns $$ into $; the container's port and secret file become the test broker's
+        String command = healthcheck.replace("$$", "$").replace("-p 1883", "-p " + broker.port())
+                .replace("/run/secrets/mqtt-display-password", secret.toString());
+
+        Files.writeString(secret, PASSWORDS.get("display") + "\n");
+        DeployTool healthy = DeployTool.run(Path.of("."), List.of("sh", "-c", command));
+        assertThat(healthy.exit()).as(healthy.toString()).isZero();
+
+        Files.writeString(secret, "not-the-password\n");
+        DeployTool refused = DeployTool.run(Path.of("."), List.of("sh", "-c", command));
+        assertThat(refused.exit()).as(refused.toString()).isNotZero();
+    }
+
+    @Test
+    void theDemoMachinesReadingsReachTheBridge() throws Exception {
+        MqttClient bridge = connect("bridge");
+        BlockingQueue<String> readings = new LinkedBlockingQueue<>();
+        subscribe(bridge, "factory/machine/+/telemetry",
+                (topic, message) -> readings.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8)));
+        Path secret = Files.createTempFile("mqtt-machine", ".password");
+        Files.writeString(secret, PASSWORDS.get("machine") + "\n");
+        Path sent = Files.createTempFile("demo-machine", ".sent");
+        Files.delete(sent);
+        ProcessBuilder demo = new ProcessBuilder("sh", "docker/demo-machine.sh").redirectErrorStream(true);
+        demo.environment().putAll(Map.of("MQTT_HOST", "127.0.0.1", "MQTT_PORT", String.valueOf(broker.port()),
+                "MQTT_PASSWORD_FILE", secret.toString(), "DEMO_STEP_SECONDS", "0.3", "DEMO_SENT_FILE", sent.toString()));
+        Process machine = demo.start();
+        try {
+            String first = readings.poll(10, TimeUnit.SECONDS);
+            assertThat(first).as("a reading").isNotNull()
+                    .startsWith("factory/machine/demo-furnace/telemetry {\"machine_id\":\"demo-furnace\",\"temperature\":");
+            assertThat(readings.poll(5, TimeUnit.SECONDS)).as("a second reading").isNotNull();
+            assertThat(sent).as("the healthcheck's file").exists();
+        } finally {
+            machine.descendants().forEach(ProcessHandle::destroy);
+            machine.destroy();
+            machine.waitFor(10, TimeUnit.SECONDS);
+            disconnect(bridge);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String composeHealthcheck(String service) throws IOException {
+        Map<String, Object> compose = new Yaml().load(Files.readString(DOCKER.resolve("compose.yaml")));
+        Map<String, Object> s = ((Map<String, Map<String, Object>>) compose.get("services")).get(service);
+        List<String> test = (List<String>) ((Map<String, Object>) s.get("healthcheck")).get("test");
+        assertThat(test.get(0)).isEqualTo("CMD-SHELL");
+        return test.get(1);
     }
 
     private static MqttClient connect(String user) throws MqttException {

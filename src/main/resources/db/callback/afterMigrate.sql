@@ -6,6 +6,11 @@
 -- (how far ahead the state looks for the next reservation, a PostgreSQL interval). Switches
 -- are read as PostgreSQL booleans, so every spelling Spring accepts (on, off, yes, no) works.
 
+-- The SQL functions below read NEMO's tables, which may not exist (an application that only
+-- uses enqueue(), or NEMO installed later): their bodies are checked when they run, which is
+-- only from the triggers installed where the tables exist.
+SET check_function_bodies = off;
+
 -- How far ahead a tool's state looks for its next reservation (bridge.nemo.reservation-horizon).
 CREATE OR REPLACE FUNCTION mqtt_bridge.nemo_reservation_horizon() RETURNS interval
 LANGUAGE sql IMMUTABLE AS $$
@@ -624,3 +629,5 @@ VALUES ('_schema', 'migrated', jsonb_build_object('nemo_triggers',
              ELSE mqtt_bridge.apply_nemo_triggers(false) END,
         'plugin_queue_index', CASE WHEN lower('${plugin_queue}') <> 'off' THEN mqtt_bridge.plugin_queue_index() END))
 ON CONFLICT (instance_id) DO UPDATE SET diagnostics = EXCLUDED.diagnostics, last_heartbeat = now();
+
+RESET check_function_bodies;

@@ -45,6 +45,13 @@ public final class TestDatabase {
 
     /** A fresh database with NEMO's tables (no data); returns its JDBC URL. */
     public static String create(String name) {
+        String url = createEmpty(name);
+        nemoTables(dataSource(url));
+        return url;
+    }
+
+    /** A fresh database without NEMO's tables (an app that only uses enqueue()); returns its JDBC URL. */
+    public static String createEmpty(String name) {
         EmbeddedPostgres server = server();
         try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
@@ -52,9 +59,7 @@ public final class TestDatabase {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        String url = server.getJdbcUrl("postgres", name);
-        nemoTables(dataSource(url));
-        return url;
+        return server.getJdbcUrl("postgres", name);
     }
 
     public static DataSource dataSource(String url) {

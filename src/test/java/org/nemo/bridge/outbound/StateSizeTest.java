@@ -1,11 +1,16 @@
 package org.nemo.bridge.outbound;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,15 +76,38 @@ class StateSizeTest {
         assertThat(sent.path("previous_user").asText()).isEqualTo("Grace Hopper");
     }
 
-    @Test
-    void shorteningNeverSplitsACharacter() throws Exception {
+    /**
+     * Jackson writes an emoji as its two UTF-16 units escaped, 6 bytes each, so a shortening that
+     * cut between them would leave half an emoji on the wire. Each tool id below is one digit
+     * longer than the one before, so the state is one byte longer: over seven of them, a cut
+     * every 6 bytes would stop at least once between the two halves.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 12, 123, 1234, 12345, 123456, 1234567})
+    void shorteningNeverSplitsACharacter(int toolId) throws Exception {
         String microscope = "\uD83D\uDD2C";
-        ObjectNode state = state(12, "SEM", "Ada " + microscope.repeat(10), null);
-        state.put("interlock", "unlocked");
+        // the tool name alone is too long: it is shortened, and then it fits
+        String toolName = "走査電子顕微鏡 " + microscope.repeat(20);
+        ObjectNode longName = state(toolId, toolName, "Ada", null);
+        longName.put("interlock", "unlocked");
 
-        JsonNode sent = sent(state);
+        JsonNode sent = sentWholeCharacters(longName);
 
-        assertThat(sent.path("user").asText()).matches("Ada (" + microscope + ")+");
+        String shortened = sent.path("tool_name").asText();
+        assertThat(shortened).endsWith("…");
+        assertWholeCharacters(shortened);
+        assertThat(toolName).startsWith(shortened.substring(0, shortened.length() - 1)).isNotEqualTo(shortened);
+
+        // leaving out the previous user and the tool name is not enough: the user's name is shortened
+        String user = "エイダ・ラブレス " + microscope.repeat(20);
+        ObjectNode longUser = state(toolId, "SEM", user, "Grace Hopper");
+        longUser.put("interlock", "unlocked");
+
+        sent = sentWholeCharacters(longUser);
+
+        assertThat(sent.has("previous_user")).isFalse();
+        assertWholeCharacters(sent.path("user").asText());
+        assertThat(user).startsWith(sent.path("user").asText()).isNotEqualTo(sent.path("user").asText());
     }
 
     @Test
@@ -121,6 +149,22 @@ class StateSizeTest {
         byte[] bytes = messages.stateBytes(state);
         assertThat(bytes).hasSizeLessThanOrEqualTo(ToolMessages.STATE_MAX_BYTES);
         return JSON.readTree(bytes);
+    }
+
+    /** The sent state as {@link #sent}, and its bytes valid UTF-8 with no replacement character. */
+    private JsonNode sentWholeCharacters(ObjectNode state) throws Exception {
+        byte[] bytes = messages.stateBytes(state);
+        String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        assertThat(text).doesNotContain("\uFFFD");
+        return sent(state);
+    }
+
+    /** No half of a character that takes two UTF-16 units (a lone surrogate), nor a replacement character. */
+    private static void assertWholeCharacters(String text) {
+        assertThat(text).isNotEmpty().doesNotContain("\uFFFD");
+        assertThat(text.codePoints().filter(c -> Character.isSurrogate((char) c)).count())
+                .as("unpaired surrogates in %s", text).isZero();
     }
 
     private static ObjectNode state(int toolId, String name, String user, String previous) {

@@ -49,8 +49,4 @@ public class InboundMetrics {
         machinesOnline.set(online);
         machinesKnown.set(known);
     }
-
-    public long machinesOnline() {
-        return machinesOnline.get();
-    }
 }

@@ -1,6 +1,5 @@
 package org.nemo.bridge.outbound;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -286,9 +285,5 @@ public class ToolMessages {
             return i;
         }
         return Instant.now();
-    }
-
-    static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

@@ -106,6 +106,7 @@ final class Load implements AutoCloseable {
         Map<String, Object> m = latency(commits);
         m.put("offeredPerSecond", Math.round(offered));
         m.putAll(sampler.end());
+        cpuPerEvent(m, commits.size());
         m.put("load", Bench.Machine.loadAverage());
         return m;
     }
@@ -150,6 +151,7 @@ final class Load implements AutoCloseable {
         m.put("lastDeliveredAfterS", Math.round(deliveredSeconds * 100) / 100.0);
         m.putAll(latency(commits));
         m.putAll(sampler.end());
+        cpuPerEvent(m, produced);
         m.put("load", Bench.Machine.loadAverage());
         return m;
     }
@@ -229,8 +231,16 @@ final class Load implements AutoCloseable {
             m.put("allMarkedSeconds", Math.round((marked.get() - committed) / 1e7) / 100.0);
         }
         m.putAll(sampler.end());
+        cpuPerEvent(m, commits.size());
         m.put("load", Bench.Machine.loadAverage());
         return m;
+    }
+
+    /** The subject's CPU time over the phase divided by the phase's events, in microseconds. */
+    private static void cpuPerEvent(Map<String, Object> m, long events) {
+        if (events > 0) {
+            m.put("cpuMicrosPerEvent", Math.round(((Number) m.get("cpuSeconds")).doubleValue() * 1e7 / events) / 10.0);
+        }
     }
 
     private static Thread started(Runnable body) {

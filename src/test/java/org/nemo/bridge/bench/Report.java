@@ -33,6 +33,10 @@ final class Report {
             new Row("CPU @1,000/s (% of one core)", "steady1000", "cpuPercent", ""),
             new Row("CPU during backlog drain (% of one core)", "backlog", "cpuPercent", ""),
             new Row("CPU seconds for the backlog", "backlog", "cpuSeconds", ""),
+            new Row("CPU per event @100/s (µs)", "steady100", "cpuMicrosPerEvent", ""),
+            new Row("CPU per event @1,000/s (µs)", "steady1000", "cpuMicrosPerEvent", ""),
+            new Row("CPU per event, max throughput (µs)", "maxThroughput", "cpuMicrosPerEvent", ""),
+            new Row("CPU per event, backlog (µs)", "backlog", "cpuMicrosPerEvent", ""),
             new Row("RSS peak, whole run (MB)", null, "rssMaxMb", "≤ 256"));
 
     static String markdown(Map<String, Object> report) {

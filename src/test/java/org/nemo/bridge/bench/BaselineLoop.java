@@ -42,8 +42,9 @@ public final class BaselineLoop {
     public static void main(String[] args) throws Exception {
         String jdbcUrl = args[0];
         String brokerUrl = args[1];
+        // the bridge's fetch with its shipped limits (application.yaml: bridge.mqtt.max-payload-bytes, bridge.outbox.batch-max-bytes)
         String fetchOutbox = new ClassPathResource("sql/outbox/fetch-pending.sql").getContentAsString(StandardCharsets.UTF_8)
-                .replace(":#batchSize", "?");
+                .replace(":#batchSize", "?").replace(":#maxRowBytes", "262144").replace(":#maxBatchBytes", "8388608");
         try (Connection listen = DriverManager.getConnection(jdbcUrl, "postgres", "");
              Connection db = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
             try (Statement s = listen.createStatement()) {

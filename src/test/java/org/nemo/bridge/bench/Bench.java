@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -42,6 +43,12 @@ public final class Bench {
 
     private static final boolean STATEMENTS = Boolean.getBoolean("bench.statements");
 
+    /** -Dbench.durable=true: PostgreSQL as labs run it, every commit flushed to disk (BENCH_DURABLE=1 ./bench/run.sh). */
+    private static final boolean DURABLE = Boolean.getBoolean("bench.durable");
+
+    /** The settings that make PostgreSQL durable, as read back from the server and recorded with the results. */
+    private static final List<String> DURABILITY = List.of("fsync", "synchronous_commit", "full_page_writes");
+
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Bench() {
@@ -61,6 +68,8 @@ public final class Bench {
         report.put("subjectJvmOptions", jvmOptions);
         report.put("phaseSeconds", seconds);
         report.put("backlogRows", backlog);
+        Map<String, Object> server = new LinkedHashMap<>();
+        report.put("postgres", server);
         Map<String, Object> results = new LinkedHashMap<>();
         report.put("results", results);
 
@@ -71,10 +80,22 @@ public final class Bench {
         if (STATEMENTS) {
             pg.setServerConfig("shared_preload_libraries", "pg_stat_statements");
         }
+        if (DURABLE) {
+            // zonky starts the server with -F (fsync off) and synchronous_commit off; a later -c wins
+            DURABILITY.forEach(setting -> pg.setServerConfig(setting, "on"));
+        }
+        // on the project's disk: a /tmp held in memory would make fsync free
+        pg.setDataDirectory(Files.createTempDirectory(out.toAbsolutePath(), "postgres-"));
         try (EmbeddedPostgres postgres = pg.start();
              // -Dbench.broker-nodelay=false measures Mosquitto's default (Nagle on its acknowledgements)
              MosquittoBroker broker = new MosquittoBroker(Boolean.parseBoolean(System.getProperty("bench.broker-nodelay", "true"))
                      ? "" : "set_tcp_nodelay false")) {
+            server.put("mode", DURABLE ? "durable" : "fast");
+            server.putAll(settings(postgres, DURABILITY));
+            System.out.printf("PostgreSQL %s: %s%n", server.get("mode"), server);
+            if (DURABLE && DURABILITY.stream().anyMatch(setting -> !"on".equals(server.get(setting)))) {
+                throw new IllegalStateException("PostgreSQL did not start durable: " + server);
+            }
             for (String subject : subjects) {
                 System.out.printf("== %s (load %s)%n", subject, Machine.loadAverage());
                 results.put(subject, runSubject(subject.trim(), postgres, broker, jvmOptions, seconds, backlog, out));
@@ -130,6 +151,20 @@ public final class Bench {
             load.close();
         }
         return result;
+    }
+
+    /** The server's settings as it reports them ({@code SHOW}), not as they were asked for. */
+    private static Map<String, Object> settings(EmbeddedPostgres postgres, List<String> names) throws SQLException {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            for (String name : names) {
+                try (ResultSet rs = s.executeQuery("SHOW " + name)) {
+                    rs.next();
+                    settings.put(name, rs.getString(1));
+                }
+            }
+        }
+        return settings;
     }
 
     /** The statements that took PostgreSQL the most time in this subject's database. */

@@ -27,7 +27,7 @@ final class Report {
             new Row("latency max @1,000/s (ms)", "steady1000", "maxMs", ""),
             new Row("max sustained throughput (events/s)", "maxThroughput", "deliveredPerSecond", "≥ 10,000; ≥ 50 % of baseline"),
             new Row("  offered by the producers (events/s)", "maxThroughput", "offeredPerSecond", ""),
-            new Row("backlog drain, 100,000 rows (s)", "backlog", "drainSeconds", "≤ 10"),
+            new Row("backlog drain, {rows} rows (s)", "backlog", "drainSeconds", "≤ 10"),
             new Row("  drain rate (events/s)", "backlog", "drainPerSecond", ""),
             new Row("CPU @100/s (% of one core)", "steady100", "cpuPercent", ""),
             new Row("CPU @1,000/s (% of one core)", "steady1000", "cpuPercent", ""),
@@ -45,6 +45,10 @@ final class Report {
         List<String> subjects = new ArrayList<>();
         results.fieldNames().forEachRemaining(subjects::add);
         StringBuilder md = new StringBuilder();
+        JsonNode server = root.path("postgres");
+        md.append("PostgreSQL ").append(server.path("mode").asText("fast")).append(": fsync ").append(server.path("fsync").asText("?"))
+                .append(", synchronous_commit ").append(server.path("synchronous_commit").asText("?"))
+                .append(", full_page_writes ").append(server.path("full_page_writes").asText("?")).append("\n\n");
         boolean baseline = subjects.contains("baseline");
         List<String> compared = subjects.stream().filter(s -> !s.equals("baseline")).toList();
         md.append("| figure | ").append(String.join(" | ", subjects));
@@ -54,7 +58,7 @@ final class Report {
         md.append(" | target |\n");
         md.append("|---".repeat(subjects.size() + (baseline ? compared.size() : 0) + 2)).append("|\n");
         for (Row row : ROWS) {
-            md.append("| ").append(row.label());
+            md.append("| ").append(row.label().replace("{rows}", String.format(Locale.ROOT, "%,d", root.path("backlogRows").asInt())));
             for (String s : subjects) {
                 md.append(" | ").append(text(value(results.path(s), row)));
             }

@@ -2,7 +2,6 @@ package org.nemo.bridge.bench;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -293,13 +291,5 @@ public final class Bench {
                 process.destroyForcibly().waitFor();
             }
         }
-    }
-
-    static String format(double value) {
-        return String.format(Locale.ROOT, "%.1f", value);
-    }
-
-    static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

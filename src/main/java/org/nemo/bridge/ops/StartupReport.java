@@ -59,7 +59,7 @@ public class StartupReport {
                   NEMO      {}
                   http      port {}: status page /, health /actuator/health, metrics /actuator/prometheus, Hawtio /actuator/hawtio""",
                 status.version(), withoutSecrets(dataSource.getJdbcUrl()), dataSource.getUsername(),
-                "database".equalsIgnoreCase(properties.mqtt().configSource()) ? "the plugin's table" : broker.brokerUrl(),
+                properties.mqtt().configSource() == BridgeProperties.ConfigSource.DATABASE ? "the plugin's table" : broker.brokerUrl(),
                 properties.mqtt().configSource(),
                 leadership.isLeader() ? (broker.isConnected() ? "connected" : "connecting") : "connects when this instance leads",
                 routes.size(), properties.routes().directory(), String.join(", ", routes),

@@ -8,7 +8,7 @@
 #   STARTUP_JAVA_OPTS='...' replaces the Dockerfile's flags (e.g. to try a CDS archive)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jar=$PWD/target/nemo-mqtt-bridge.jar
+jar=${STARTUP_JAR:-$PWD/target/nemo-mqtt-bridge.jar}
 flags=${STARTUP_JAVA_OPTS:-$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"/\1/p' docker/Dockerfile)}
 db=${STARTUP_DB:-bridge_startup}
 runs=${STARTUP_RUNS:-5}
@@ -21,7 +21,7 @@ $pg -d "$db" -f src/test/resources/demo/nemo-lab.sql >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
-echo "JAVA_TOOL_OPTIONS=$flags"
+echo "JAVA_TOOL_OPTIONS=$flags; load: $(uptime | sed 's/.*load/load/')"
 for run in $(seq 1 "$runs"); do
   event="startup_probe_$(date +%s%N)"
   schema=$($pg -d "$db" -c "SELECT to_regproc('mqtt_bridge.enqueue') IS NOT NULL")
@@ -40,6 +40,8 @@ for run in $(seq 1 "$runs"); do
     $pg -d "$db" -c "SELECT mqtt_bridge.enqueue('$event', '{}'::jsonb)" >/dev/null
   fi
   if wait "$sub"; then published=$(ms); else published=; fi
+  # CPU seconds the JVM used until then: on a busy machine the wall time mostly waits for a core
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$bridge/stat" 2>/dev/null || echo '?')
   started=$(grep -o 'Started BridgeApplication in [0-9.]* seconds' "$work/bridge.log" || true)
   cp "$work/bridge.log" target/startup-last.log
   kill "$bridge" 2>/dev/null || true
@@ -50,5 +52,5 @@ for run in $(seq 1 "$runs"); do
   if [ -z "$published" ]; then
     echo "run $run: no publish within 60 s; the bridge's log:"; tail -20 "$work/bridge.log"; exit 1
   fi
-  echo "run $run ($([ "$schema" = t ] && echo 'event waiting' || echo 'fresh database')): first publish $((published - start)) ms after java -jar; ${started:-no Started line yet}"
+  echo "run $run ($([ "$schema" = t ] && echo 'event waiting' || echo 'fresh database')): first publish $((published - start)) ms after java -jar (CPU ${cpu} s); ${started:-no Started line yet}"
 done

@@ -3,12 +3,18 @@ package org.nemo.bridge;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.nemo.bridge.config.DerivedSettings;
+import org.nemo.bridge.config.RequiredSettings;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class BridgeApplication {
+
+    @Bean
+    static RequiredSettings requiredSettings() {
+        return new RequiredSettings();
+    }
 
     @Bean
     static DerivedSettings derivedSettings() {

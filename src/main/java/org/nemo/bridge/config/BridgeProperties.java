@@ -2,45 +2,131 @@ package org.nemo.bridge.config;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.nemo.bridge.wire.TopicRules;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 /**
- * The {@code bridge.*} settings (DESIGN §8). Defaults live in application.yaml, where each
- * key has its comment; the values here only make the object usable in tests.
+ * The {@code bridge.*} settings (DESIGN §8), checked at start: a value out of range or a mode
+ * that is not one of its enum's values stops the start with the setting's name. Defaults live
+ * in application.yaml, where each key has its comment; the values here only make the object
+ * usable in tests. The javadoc of each component is what an IDE shows (configuration metadata).
  */
+@Validated
 @ConfigurationProperties("bridge")
 public record BridgeProperties(
-        @DefaultValue Mqtt mqtt,
-        @DefaultValue Outbox outbox,
-        @DefaultValue Nemo nemo,
+        @Valid @DefaultValue Mqtt mqtt,
+        @Valid @DefaultValue Outbox outbox,
+        @Valid @DefaultValue Plugin plugin,
+        @Valid @DefaultValue Nemo nemo,
         Map<String, String> topics,
-        @DefaultValue Embedded embedded,
-        @DefaultValue Admin admin,
-        @DefaultValue Cluster cluster,
-        @DefaultValue Routes routes) {
+        @Valid @DefaultValue Admin admin,
+        @Valid @DefaultValue Cluster cluster,
+        @Valid @DefaultValue Ops ops,
+        @Valid @DefaultValue Routes routes) {
 
     public BridgeProperties {
         topics = topics == null ? new LinkedHashMap<>() : topics;
     }
 
+    /** Where the broker settings come from. */
+    public enum ConfigSource {
+        /** bridge.mqtt.* (application.yaml, environment). */
+        PROPERTIES,
+        /** The plugin's nemo_mqtt_mqttconfiguration table, reloaded without a restart. */
+        DATABASE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Whether the Django plugin's queue table is drained. */
+    public enum PluginQueue {
+        /** When the table exists. */
+        AUTO,
+        ON,
+        OFF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Whether the triggers on NEMO's tables are installed. */
+    public enum NemoTriggers {
+        /** On, unless the Django plugin's queue is drained (then the plugin is the one source). */
+        AUTO,
+        TRUE,
+        /** Removed; mqtt_bridge.enqueue() still works. */
+        FALSE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Who publishes when several instances run. */
+    public enum ClusterService {
+        /** A PostgreSQL advisory lock elects the one leader. */
+        POSTGRES,
+        /** Every instance publishes: run only one. */
+        NONE,
+        /** A CamelClusterService bean the deployment adds (e.g. a Kubernetes lease). */
+        EXTERNAL;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * @param brokerUrl tcp://host:1883 or ssl://host:8883; required unless config-source is database
+     * @param username login at the broker; empty for anonymous
+     * @param password password at the broker
+     * @param clientId base of the client ids; each connection adds its role and a per-instance suffix
+     * @param configSource where broker settings come from: properties or database (the plugin's table)
+     * @param hmacKey HMAC-SHA256 key for enveloped event payloads; empty: plain JSON
+     * @param topicPrefix first level of every topic
+     * @param keepAlive seconds between MQTT keep-alive pings
+     * @param connectTimeout how long one connection attempt may take
+     * @param maxReconnectDelay longest pause between reconnect attempts while the broker is away
+     * @param publishTimeout how long to wait for a PUBACK before the publish is retried
+     * @param maxPayloadBytes larger payloads are refused (the row goes dead) instead of being sent
+     * @param tls broker TLS from PEM files
+     * @param configCheckInterval with config-source=database: how often the table is checked in case a NOTIFY was missed
+     */
     public record Mqtt(
-            @DefaultValue("embedded") String brokerUrl,
+            @Pattern(regexp = "(tcp|ssl)://\\S+", message = "must be tcp://host:port or ssl://host:port") String brokerUrl,
             String username,
             String password,
-            @DefaultValue("nemo-mqtt-bridge") String clientId,
-            @DefaultValue("properties") String configSource,
+            @NotBlank @DefaultValue("nemo-mqtt-bridge") String clientId,
+            @DefaultValue("properties") ConfigSource configSource,
             String hmacKey,
             @DefaultValue("nemo") String topicPrefix,
-            @DefaultValue("30") int keepAlive,
-            @DefaultValue("10s") Duration connectTimeout,
-            @DefaultValue("5s") Duration maxReconnectDelay,
-            @DefaultValue("10s") Duration publishTimeout,
-            @DefaultValue("262144") int maxPayloadBytes,
-            @DefaultValue Tls tls) {
+            @PositiveOrZero @Max(65535) @DefaultValue("30") int keepAlive,
+            @DurationMin(millis = 1) @DefaultValue("10s") Duration connectTimeout,
+            @DurationMin(millis = 1) @DefaultValue("5s") Duration maxReconnectDelay,
+            @DurationMin(millis = 1) @DefaultValue("10s") Duration publishTimeout,
+            @Positive @Max(268435455) @DefaultValue("262144") int maxPayloadBytes,
+            @Valid @DefaultValue Tls tls,
+            @DurationMin(millis = 1) @DefaultValue("2s") Duration configCheckInterval) {
 
         public Mqtt {
             // every topic the bridge publishes starts with the prefix: a bad one stops the start, not each publish
@@ -77,21 +163,48 @@ public record BridgeProperties(
         }
     }
 
+    /**
+     * @param batchSize rows fetched per round trip
+     * @param pollInterval the safety-net poll; NOTIFY wakes the drain sooner (at most 2s by contract)
+     * @param retention published rows older than this are purged
+     * @param listenCheckInterval how often the LISTEN connection proves it is alive with a NOTIFY to itself
+     * @param batchMaxBytes bytes of payload fetched per round trip at most (a single larger row still goes alone)
+     * @param allowReservedTopics let explicit enqueue topics and plugin-queue rows land in the bridge's own subtrees
+     * @param purgeInterval how often the purge runs
+     * @param purgeBatch how many rows one purge DELETE takes at most
+     * @param retryInitialDelay first pause (ms) of the redelivery back-off while the broker or database is down
+     * @param retryMaxDelay longest pause (ms) of that back-off
+     */
     public record Outbox(
-            @DefaultValue("500") int batchSize,
-            @DefaultValue("1s") Duration pollInterval,
-            @DefaultValue("7d") Duration retention,
-            @DefaultValue("5s") Duration listenCheckInterval,
-            @DefaultValue("8388608") long batchMaxBytes,
-            @DefaultValue("false") boolean allowReservedTopics) {
+            @Positive @DefaultValue("500") int batchSize,
+            @DurationMin(millis = 1) @DurationMax(seconds = 2) @DefaultValue("1s") Duration pollInterval,
+            @DurationMin(seconds = 1) @DefaultValue("7d") Duration retention,
+            @DurationMin(millis = 1) @DefaultValue("5s") Duration listenCheckInterval,
+            @Positive @DefaultValue("8388608") long batchMaxBytes,
+            @DefaultValue("false") boolean allowReservedTopics,
+            @DurationMin(seconds = 1) @DefaultValue("10m") Duration purgeInterval,
+            @Positive @DefaultValue("5000") int purgeBatch,
+            @Positive @DefaultValue("100") long retryInitialDelay,
+            @Positive @DefaultValue("5000") long retryMaxDelay) {
     }
 
+    /** @param queue drain the plugin's queue nemo_mqtt_mqtt_eventqueue: auto (when the table exists), on, off */
+    public record Plugin(@DefaultValue("auto") PluginQueue queue) {
+    }
+
+    /**
+     * @param triggers install the triggers on NEMO's tables: auto, true, false
+     * @param schema the schema holding NEMO's tables
+     * @param events each kind of NEMO event beyond usage, operational and tasks
+     * @param reservationHorizon how far ahead a tool's state shows its next reservation
+     * @param stateRefreshInterval how often the states are checked for a reservation that started or came within the horizon
+     */
     public record Nemo(
-            @DefaultValue("auto") String triggers,
-            @DefaultValue("public") String schema,
-            @DefaultValue Events events,
-            @DefaultValue("24h") Duration reservationHorizon,
-            @DefaultValue("30s") Duration stateRefreshInterval) {
+            @DefaultValue("auto") NemoTriggers triggers,
+            @NotBlank @DefaultValue("public") String schema,
+            @Valid @DefaultValue Events events,
+            @DurationMin(seconds = 1) @DefaultValue("24h") Duration reservationHorizon,
+            @DurationMin(millis = 1) @DefaultValue("30s") Duration stateRefreshInterval) {
     }
 
     /** The optional kinds of NEMO events; each installs only where NEMO has its tables. */
@@ -103,21 +216,42 @@ public record BridgeProperties(
             @DefaultValue("true") boolean areaAccess) {
     }
 
-    /** The YAML route files: where they are, and whether an edit is reloaded. */
-    public record Routes(@DefaultValue("routes") String directory, @DefaultValue("true") boolean reload) {
+    /**
+     * The YAML route files: the jar's own (classpath:routes/), and a directory whose files
+     * replace the jar's file of the same name or add routes, and are reloaded when edited.
+     *
+     * @param directory route files that replace the jar's of the same name or add routes (relative to the working directory)
+     * @param reload watch the directory and reload a route file when it changes
+     */
+    public record Routes(@NotBlank @DefaultValue("routes") String directory, @DefaultValue("true") boolean reload) {
     }
 
-    /** Which instance publishes: postgres (advisory lock), none (every instance), external. */
-    public record Cluster(@DefaultValue("postgres") String service, @DefaultValue("2s") java.time.Duration checkInterval) {
+    /**
+     * @param service who publishes when several instances run: postgres, none, external
+     * @param checkInterval how often the leader proves its lock and followers try to take it
+     */
+    public record Cluster(@DefaultValue("postgres") ClusterService service,
+                          @DurationMin(millis = 1) @DefaultValue("2s") Duration checkInterval) {
     }
 
-    /** The one login for everything but health, the status page and the displays. */
-    public record Admin(@DefaultValue("admin") String username, String password,
-                        @DefaultValue("nemo-mqtt-bridge-admin-password") String generatedPasswordFile) {
+    /**
+     * The one login for everything but health, the status page and the displays.
+     *
+     * @param username the admin's login name
+     * @param password plain or {bcrypt}...; no default: a random one is generated into generated-password-file
+     * @param generatedPasswordFile where a generated password goes (mode 0600)
+     * @param jolokiaPolicy Jolokia's access policy (read-only by default)
+     */
+    public record Admin(@NotBlank @DefaultValue("admin") String username, String password,
+                        @DefaultValue("nemo-mqtt-bridge-admin-password") String generatedPasswordFile,
+                        @DefaultValue("classpath:/jolokia-readonly.xml") String jolokiaPolicy) {
     }
 
-    public record Embedded(
-            @DefaultValue("1883") int mqttPort,
-            @DefaultValue("0") int postgresPort) {
+    /**
+     * @param censusInterval how often the outbox gauges (pending, dead, lag) are refreshed
+     * @param heartbeatInterval how often this instance's status row is refreshed
+     */
+    public record Ops(@DurationMin(millis = 1) @DefaultValue("5s") Duration censusInterval,
+                      @DurationMin(millis = 1) @DefaultValue("5s") Duration heartbeatInterval) {
     }
 }

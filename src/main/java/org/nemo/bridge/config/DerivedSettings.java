@@ -1,20 +1,26 @@
 package org.nemo.bridge.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Yes/no switches the YAML routes need ({@code autoStartup}), derived from the settings
- * people write, so they never have to keep two settings in step:
+ * Settings derived from the ones people write, so they never have to keep two in step:
+ * yes/no switches the YAML routes need ({@code autoStartup}) —
  * {@code bridge.plugin.drain-queue} from {@code bridge.plugin.queue} and
- * {@code bridge.mqtt.watch-database-config} from {@code bridge.mqtt.config-source}.
- * Derived once every property source is in place, before any bean (or route) is made.
+ * {@code bridge.mqtt.watch-database-config} from {@code bridge.mqtt.config-source} — and
+ * which route files Camel loads and watches ({@link RouteFiles}, from {@code bridge.routes.*}).
+ * Derived once every property source is in place, before any bean (or route) is made; they
+ * come last, so a camel.main.* value set explicitly still wins.
  */
 public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
@@ -27,10 +33,20 @@ public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAwa
 
     @Override
     public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-        String queue = environment.getProperty("bridge.plugin.queue", "auto").trim().toLowerCase();
-        String source = environment.getProperty("bridge.mqtt.config-source", "properties").trim().toLowerCase();
-        environment.getPropertySources().addLast(new MapPropertySource("bridge-derived", Map.of(
-                "bridge.plugin.drain-queue", Boolean.toString(!"off".equals(queue)),
-                "bridge.mqtt.watch-database-config", Boolean.toString("database".equals(source)))));
+        Binder binder = Binder.get(environment);
+        BridgeProperties.PluginQueue queue = binder.bind("bridge.plugin.queue", BridgeProperties.PluginQueue.class)
+                .orElse(BridgeProperties.PluginQueue.AUTO);
+        BridgeProperties.ConfigSource source = binder.bind("bridge.mqtt.config-source", BridgeProperties.ConfigSource.class)
+                .orElse(BridgeProperties.ConfigSource.PROPERTIES);
+        Path directory = Path.of(environment.getProperty("bridge.routes.directory", "routes"));
+        boolean reload = binder.bind("bridge.routes.reload", Boolean.class).orElse(true);
+        Map<String, Object> derived = new LinkedHashMap<>();
+        derived.put("bridge.plugin.drain-queue", Boolean.toString(queue != BridgeProperties.PluginQueue.OFF));
+        derived.put("bridge.mqtt.watch-database-config", Boolean.toString(source == BridgeProperties.ConfigSource.DATABASE));
+        derived.put("camel.main.routes-include-pattern", RouteFiles.resolve(directory).includePattern());
+        // only a directory that exists can be watched; without one the jar's routes run as they are
+        derived.put("camel.main.routes-reload-enabled", Boolean.toString(reload && Files.isDirectory(directory)));
+        derived.put("camel.main.routes-reload-directory", directory.toAbsolutePath().normalize().toString());
+        environment.getPropertySources().addLast(new MapPropertySource("bridge-derived", derived));
     }
 }

@@ -13,7 +13,6 @@ import org.nemo.bridge.outbound.BrokerTls;
 import org.nemo.bridge.outbound.MqttOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
-import org.nemo.bridge.config.BrokerAddress;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,26 +23,26 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class InboundConfiguration {
 
     @Bean(destroyMethod = "close")
-    public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker,
+    public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge,
                                                  BrokerSettings settings) throws MqttException {
-        return new InboundMqttClient(url(broker, settings), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt(), url(broker, settings)),
+        return new InboundMqttClient(url(bridge.mqtt(), settings), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt(), url(bridge.mqtt(), settings)),
                 inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
     }
 
     @Bean(destroyMethod = "close")
-    public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge, BrokerAddress broker,
+    public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge,
                                                  BrokerSettings settings) throws MqttException {
-        return new InboundMqttClient(url(broker, settings), inbound.clientId() + "-events", options(inbound, bridge.mqtt(), url(broker, settings)),
+        return new InboundMqttClient(url(bridge.mqtt(), settings), inbound.clientId() + "-events", options(inbound, bridge.mqtt(), url(bridge.mqtt(), settings)),
                 inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
     }
 
     /**
-     * The broker the inbound sessions listen to: bridge.mqtt.broker-url (or the embedded one);
+     * The broker the inbound sessions listen to: bridge.mqtt.broker-url;
      * with broker settings from the plugin's table and no URL of their own, the broker enabled
      * there at start (a later reload moves only the publishing connection).
      */
-    static String url(BrokerAddress broker, BrokerSettings settings) {
-        String url = broker.url();
+    static String url(BridgeProperties.Mqtt mqtt, BrokerSettings settings) {
+        String url = mqtt.brokerUrl();
         if (url != null && url.contains("://")) {
             return url;
         }

@@ -7,6 +7,7 @@ import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.InstanceId;
+import org.nemo.bridge.config.StartRefused;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -16,7 +17,8 @@ import org.springframework.context.annotation.Configuration;
  * Single active publisher: {@code bridge.cluster.service=postgres} (default) elects the
  * leader with a PostgreSQL advisory lock; {@code none} makes every instance lead (run one);
  * {@code external} uses whatever CamelClusterService bean the deployment adds (for example
- * a Kubernetes lease from camel-kubernetes).
+ * a Kubernetes lease from camel-kubernetes), and refuses to start without one: an instance
+ * that cannot tell whether it leads never decides that it does.
  */
 @Configuration(proxyBeanMethods = false)
 public class ClusterConfiguration {
@@ -40,7 +42,14 @@ public class ClusterConfiguration {
         return new CamelContextConfiguration() {
             @Override
             public void beforeApplicationStart(CamelContext camelContext) {
-                CamelClusterService service = "none".equalsIgnoreCase(properties.cluster().service()) ? null : services.getIfAvailable();
+                CamelClusterService service = switch (properties.cluster().service()) {
+                    case NONE -> null;
+                    case POSTGRES -> services.getObject();
+                    case EXTERNAL -> services.getIfAvailable(() -> {
+                        throw new StartRefused("bridge.cluster.service=external needs a CamelClusterService bean "
+                                + "(e.g. camel-kubernetes' lease); none is defined. Use postgres (the default) or none (a single instance)");
+                    });
+                };
                 try {
                     if (service != null) {
                         camelContext.addService(service, true, true);

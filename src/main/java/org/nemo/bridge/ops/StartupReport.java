@@ -1,5 +1,6 @@
 package org.nemo.bridge.ops;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -7,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.RouteFiles;
 import org.nemo.bridge.outbound.BrokerConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,17 +56,26 @@ public class StartupReport {
                 NEMO MQTT bridge {} ready
                   database  {} (user {})
                   broker    {} from {}; {}
-                  routes    {} from {}/: {}
+                  routes    {} from {}: {}
                   leader    {} ({} cluster service)
                   NEMO      {}
                   http      port {}: status page /, health /actuator/health, metrics /actuator/prometheus, Hawtio /actuator/hawtio""",
                 status.version(), withoutSecrets(dataSource.getJdbcUrl()), dataSource.getUsername(),
-                "database".equalsIgnoreCase(properties.mqtt().configSource()) ? "the plugin's table" : broker.brokerUrl(),
+                properties.mqtt().configSource() == BridgeProperties.ConfigSource.DATABASE ? "the plugin's table" : broker.brokerUrl(),
                 properties.mqtt().configSource(),
                 leadership.isLeader() ? (broker.isConnected() ? "connected" : "connecting") : "connects when this instance leads",
-                routes.size(), properties.routes().directory(), String.join(", ", routes),
+                routes.size(), routeSources(), String.join(", ", routes),
                 leadership.isLeader() ? "yes, this instance publishes" : "not yet, standing by", properties.cluster().service(),
                 triggers == null ? "unknown" : triggers, port);
+    }
+
+    /** The jar's route files and those of the routes directory, which replace the jar's of the same name or add routes. */
+    private String routeSources() {
+        RouteFiles files = RouteFiles.resolve(Path.of(properties.routes().directory()));
+        String local = files.fromDirectory().isEmpty() ? ""
+                : " and " + files.fromDirectory().get(0).getParent() + "/ (" + files.fromDirectory().stream()
+                        .map(f -> f.getFileName().toString()).collect(Collectors.joining(", ")) + ")";
+        return files.fromJarCount() + " files of the jar" + local;
     }
 
     /** A JDBC URL may carry a password as a parameter; it is never logged. */

@@ -73,7 +73,7 @@ public class StatusController {
     private Map<String, Object> appliedConfig() {
         BrokerTarget applied = broker.applied();
         Map<String, Object> config = new LinkedHashMap<>();
-        config.put("config_source", properties.mqtt().configSource());
+        config.put("config_source", properties.mqtt().configSource().toString());
         config.put("broker_url", applied == null ? null : applied.url());
         config.put("username", applied == null ? null : applied.username());
         config.put("password_set", applied != null && applied.password() != null && !applied.password().isEmpty());
@@ -81,7 +81,7 @@ public class StatusController {
         config.put("topic_prefix", properties.mqtt().topicPrefix());
         config.put("batch_size", properties.outbox().batchSize());
         config.put("poll_interval", properties.outbox().pollInterval().toString());
-        config.put("nemo_triggers", properties.nemo().triggers());
+        config.put("nemo_triggers", properties.nemo().triggers().toString());
         config.put("nemo_triggers_result", triggersResult(db));
         return config;
     }

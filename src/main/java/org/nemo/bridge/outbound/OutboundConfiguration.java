@@ -8,12 +8,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
-import org.nemo.bridge.config.BrokerAddress;
 import org.nemo.bridge.config.InstanceId;
-import org.nemo.bridge.embedded.EmbeddedMqttBroker;
 import org.nemo.bridge.inbound.InboundProperties;
 import org.nemo.bridge.ops.Leadership;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,24 +21,21 @@ public class OutboundConfiguration {
 
     /** Closed by {@link BrokerConnection#stop()}, after the routes stopped. */
     @Bean(destroyMethod = "")
-    public OutboundMqttClient outboundMqttClient(BridgeProperties properties, ObjectProvider<EmbeddedMqttBroker> embedded,
-                                                 InstanceId instance) throws MqttException {
+    public OutboundMqttClient outboundMqttClient(BridgeProperties properties, InstanceId instance) throws MqttException {
         BridgeProperties.Mqtt mqtt = properties.mqtt();
-        String url = "database".equalsIgnoreCase(mqtt.configSource()) ? "tcp://127.0.0.1:1883" : brokerUrl(mqtt, embedded);
+        // with the broker from the plugin's table the client is re-pointed before its first connect
+        String url = mqtt.configSource() == BridgeProperties.ConfigSource.DATABASE ? "tcp://127.0.0.1:1883" : mqtt.brokerUrl();
         return new OutboundMqttClient(url, mqtt.clientId() + "-pub-" + instance.shortId(),
                 mqtt.publishTimeout().toMillis(), mqtt.maxPayloadBytes());
     }
 
     /** application.yaml, or the plugin's configuration table with bridge.mqtt.config-source=database. */
     @Bean
-    public BrokerSettings brokerSettings(BridgeProperties properties, ObjectProvider<EmbeddedMqttBroker> embedded,
-                                         JdbcTemplate db) {
+    public BrokerSettings brokerSettings(BridgeProperties properties, JdbcTemplate db) {
         BridgeProperties.Mqtt mqtt = properties.mqtt();
-        return switch (mqtt.configSource().trim().toLowerCase()) {
-            case "properties" -> BrokerSettings.fromProperties(brokerUrl(mqtt, embedded), mqtt);
-            case "database" -> BrokerSettings.fromDatabase(db, mqtt);
-            default -> throw new IllegalStateException("bridge.mqtt.config-source must be 'properties' or 'database', not '"
-                    + mqtt.configSource() + "'");
+        return switch (mqtt.configSource()) {
+            case PROPERTIES -> BrokerSettings.fromProperties(mqtt.brokerUrl(), mqtt);
+            case DATABASE -> BrokerSettings.fromDatabase(db, mqtt);
         };
     }
 
@@ -99,9 +93,5 @@ public class OutboundConfiguration {
     public PgListenComponent pgListenComponent(HikariDataSource dataSource, PgListenerState state, BridgeProperties properties) {
         return new PgListenComponent(dataSource.getJdbcUrl(), dataSource.getUsername(), dataSource.getPassword(), state,
                 properties.outbox().listenCheckInterval().toMillis());
-    }
-
-    static String brokerUrl(BridgeProperties.Mqtt mqtt, ObjectProvider<EmbeddedMqttBroker> embedded) {
-        return BrokerAddress.url(mqtt, embedded);
     }
 }

@@ -139,7 +139,7 @@ class ComposeStackTest {
         ProcessBuilder demo = new ProcessBuilder("sh", "docker/demo-lab.sh").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("demo.log").toFile());
         demo.environment().putAll(Map.of("PGHOST", hostPort.group(1), "PGPORT", hostPort.group(2), "PGUSER", "postgres",
-                "PGDATABASE", "compose_demo_lab", "DEMO_SQL", "src/main/resources/demo", "DEMO_STEP_SECONDS", "0.2",
+                "PGDATABASE", "compose_demo_lab", "DEMO_SQL", "src/test/resources/demo", "DEMO_STEP_SECONDS", "0.2",
                 "DEMO_READY_FILE", ready.toString(), "NEMO_DB_PASSWORD_FILE", dir.resolve("no-secret").toString()));
         Process process = demo.start();
         try {

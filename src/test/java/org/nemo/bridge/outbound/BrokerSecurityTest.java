@@ -110,8 +110,9 @@ class BrokerSecurityTest {
         final BrokerConnection connection;
 
         Session(String url, String user, String pass, BridgeProperties.Mqtt.Tls tlsSettings) throws Exception {
-            BridgeProperties.Mqtt mqtt = new BridgeProperties.Mqtt(url, user, pass, "test", "properties", null, "nemo", 30,
-                    Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 262144, tlsSettings);
+            BridgeProperties.Mqtt mqtt = new BridgeProperties.Mqtt(url, user, pass, "test", BridgeProperties.ConfigSource.PROPERTIES, null,
+                    "nemo", 30, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 262144, tlsSettings,
+                    Duration.ofSeconds(2));
             client = new OutboundMqttClient(url, "test-" + UUID.randomUUID(), 5000, 262144);
             connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt);
             connection.start();

@@ -3,9 +3,9 @@ package org.nemo.bridge.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-import org.nemo.bridge.embedded.EmbeddedMqttBroker;
+import org.nemo.demo.EmbeddedMqttBroker;
 
-/** The embedded HiveMQ CE broker the service ships, on a free port. */
+/** The embedded HiveMQ CE broker of the demo, on a free port. */
 public class HiveMqBroker implements TestBroker {
 
     private final EmbeddedMqttBroker broker;

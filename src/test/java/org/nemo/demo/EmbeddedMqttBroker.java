@@ -1,4 +1,4 @@
-package org.nemo.bridge.embedded;
+package org.nemo.demo;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * An MQTT 5 broker inside the service (HiveMQ Community Edition, embedded) for the zero-setup
- * first run and for portable tests. Listens on loopback only.
+ * An MQTT 5 broker in the demo's JVM (HiveMQ Community Edition, embedded) for the zero-setup
+ * demo and for portable tests; never in the production jar. Listens on loopback only.
  */
 public class EmbeddedMqttBroker implements AutoCloseable {
 

@@ -1,0 +1,202 @@
+package org.nemo.bridge.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.Subscriber;
+import org.nemo.bridge.support.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The jar as built (target/nemo-mqtt-bridge.jar, after `package`), started as `java -jar` from a
+ * directory of its own, the way a lab, an image or a systemd unit starts it: what it needs is in
+ * the jar, and a start it cannot do right stops at once with one line that says why.
+ */
+class ProductionJarIT {
+
+    private static final Path JAR = Path.of("target", "nemo-mqtt-bridge.jar").toAbsolutePath();
+    private static final HiveMqBroker BROKER = new HiveMqBroker();
+    private static final String DATABASE = TestDatabase.create("production_jar");
+
+    @TempDir
+    Path elsewhere;
+
+    @AfterAll
+    static void stop() {
+        BROKER.close();
+    }
+
+    @Test
+    void aStartWithoutADatabaseUrlStopsWithOneLineNamingTheSetting() throws Exception {
+        Run run = refused(List.of());
+        assertThat(run.refusal()).contains("spring.datasource.url (SPRING_DATASOURCE_URL) is not set");
+    }
+
+    @Test
+    void aStartWithoutABrokerUrlStopsWithOneLineNamingTheSetting() throws Exception {
+        Run run = refused(List.of("--spring.datasource.url=" + DATABASE, "--spring.datasource.username=postgres"));
+        assertThat(run.refusal()).contains("bridge.mqtt.broker-url (BRIDGE_MQTT_BROKER_URL) is not set");
+    }
+
+    @Test
+    void theEmbeddedBrokerOfTheDemoIsRefusedInProduction() throws Exception {
+        Run run = refused(List.of("--spring.datasource.url=" + DATABASE, "--bridge.mqtt.broker-url=embedded"));
+        assertThat(run.refusal()).contains("bridge.mqtt.broker-url").contains("demo");
+    }
+
+    @Test
+    void aTypoInAModeStopsTheStartWithTheAllowedValues() throws Exception {
+        Run run = refused(connected("--bridge.cluster.service=postgress"));
+        assertThat(run.refusal()).contains("bridge.cluster.service='postgress' is not one of postgres, none, external");
+    }
+
+    @Test
+    void aTypoInTheConfigSourceStopsTheStartWithTheAllowedValues() throws Exception {
+        Run run = refused(connected("--bridge.mqtt.config-source=databse"));
+        assertThat(run.refusal()).contains("bridge.mqtt.config-source='databse' is not one of properties, database");
+    }
+
+    @Test
+    void aSettingOutOfRangeStopsTheStartWithTheSettingAndTheLimit() throws Exception {
+        Run run = refused(connected("--bridge.outbox.poll-interval=5s"));
+        assertThat(run.refusal()).contains("bridge.outbox.poll-interval").contains("2 seconds");
+    }
+
+    @Test
+    void anExternalClusterServiceWithoutItsBeanStopsTheStartInsteadOfMakingEveryInstanceLead() throws Exception {
+        Run run = refused(connected("--bridge.cluster.service=external"));
+        assertThat(run.refusal()).contains("bridge.cluster.service=external needs a CamelClusterService bean");
+    }
+
+    @Test
+    void anIncludePatternThatLoadsNoRouteStopsTheStart() throws Exception {
+        Path empty = Files.createDirectories(elsewhere.resolve("no-routes"));
+        Run run = refusedOnceUp(connected("--camel.main.routes-include-pattern=file:" + empty + "/*.yaml"));
+        assertThat(run.refusal()).contains("no route loaded from camel.main.routes-include-pattern");
+    }
+
+    @Test
+    void startedFromAnotherDirectoryItRunsTheJarsRoutesAndAFileBesideItReplacesOrAddsRoutes() throws Exception {
+        Path routes = Files.createDirectories(elsewhere.resolve("routes"));
+        // replaces the jar's outbox-retention.yaml (the same route id twice would fail the start)
+        Files.writeString(routes.resolve("outbox-retention.yaml"), """
+                - route:
+                    id: outbox-retention
+                    from:
+                      uri: timer:replaced?repeatCount=1
+                      steps:
+                        - log: "outbox-retention.yaml replaced from the routes directory"
+                """);
+        // adds a route
+        Files.writeString(routes.resolve("probe.yaml"), """
+                - route:
+                    id: probe
+                    from:
+                      uri: timer:probe?repeatCount=1&delay=500
+                      steps:
+                        - to: "sql:SELECT mqtt_bridge.enqueue('jar_probe', '{}'::jsonb)"
+                """);
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/#")) {
+            Process bridge = start(connected());
+            try {
+                display.await(m -> m.topic().equals("nemo/events/jar_probe"), 1, Duration.ofSeconds(120));
+                awaitLog(bridge, "outbox-retention.yaml replaced from the routes directory");
+                String log = awaitLog(bridge, "http      port");
+                Matcher port = Pattern.compile("http +port (\\d+)").matcher(log);
+                assertThat(port.find()).isTrue();
+                HttpResponse<String> readiness = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port.group(1) + "/actuator/health/readiness")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(200);
+            } finally {
+                bridge.destroy();
+                if (!bridge.waitFor(30, TimeUnit.SECONDS)) {
+                    bridge.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static List<String> connected(String... more) {
+        List<String> args = new ArrayList<>(List.of("--spring.datasource.url=" + DATABASE, "--spring.datasource.username=postgres",
+                "--bridge.mqtt.broker-url=" + BROKER.url(), "--bridge.admin.password=jar-test", "--server.port=0",
+                "--bridge.mqtt.client-id=jar-" + ProcessHandle.current().pid()));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private Process start(List<String> args) throws IOException {
+        assertThat(JAR).as("the jar `./mvnw package` builds").exists();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
+                .redirectOutput(elsewhere.resolve("bridge.log").toFile());
+        // nothing from this machine's environment decides the start
+        builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.startsWith("CAMEL_")
+                || k.equals("JAVA_TOOL_OPTIONS"));
+        return builder.start();
+    }
+
+    /** Refused before anything starts: the one line is all the start logs beyond INFO. */
+    private Run refused(List<String> args) throws Exception {
+        Run run = refusedOnceUp(args);
+        assertThat(run.log().lines().filter(l -> l.contains(" WARN "))).as("warnings").isEmpty();
+        return run;
+    }
+
+    /** Refused once the context is up: what had started stops again (and may say so). */
+    private Run refusedOnceUp(List<String> args) throws Exception {
+        Process bridge = start(args);
+        if (!bridge.waitFor(180, TimeUnit.SECONDS)) {
+            bridge.destroyForcibly();
+            throw new AssertionError("the refused start did not stop; log:\n" + log());
+        }
+        Run run = new Run(bridge.exitValue(), log());
+        assertThat(run.exitCode()).as("exit code; log:\n" + run.log()).isNotZero();
+        List<String> errors = run.log().lines().filter(l -> l.contains(" ERROR ")).toList();
+        assertThat(errors).as("the one line the refused start logs:\n" + run.log()).hasSize(1);
+        assertThat(errors.get(0)).contains("Start refused: ");
+        assertThat(run.log()).as("no stack trace").doesNotContain("\tat ").doesNotContain("APPLICATION FAILED TO START");
+        return run;
+    }
+
+    private String log() throws IOException {
+        return Files.readString(elsewhere.resolve("bridge.log"));
+    }
+
+    private String awaitLog(Process bridge, String text) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            String log = log();
+            if (log.contains(text)) {
+                return log;
+            }
+            assertThat(bridge.isAlive()).as("bridge running; log:\n" + log).isTrue();
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no '" + text + "' in the log:\n" + log());
+    }
+
+    private record Run(int exitCode, String log) {
+        String refusal() {
+            return log.lines().filter(l -> l.contains("Start refused: ")).findFirst().orElseThrow();
+        }
+    }
+}

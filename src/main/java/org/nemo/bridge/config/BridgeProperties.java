@@ -11,7 +11,6 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
-import org.hibernate.validator.constraints.time.DurationMax;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.nemo.bridge.wire.TopicRules;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -113,7 +112,7 @@ public record BridgeProperties(
      * @param configCheckInterval with config-source=database: how often the table is checked in case a NOTIFY was missed
      */
     public record Mqtt(
-            @Pattern(regexp = "(tcp|ssl)://\\S+", message = "must be tcp://host:port or ssl://host:port") String brokerUrl,
+            @Pattern(regexp = "|(tcp|ssl)://\\S+", message = "must be tcp://host:port or ssl://host:port") String brokerUrl,
             String username,
             String password,
             @NotBlank @DefaultValue("nemo-mqtt-bridge") String clientId,
@@ -145,6 +144,12 @@ public record BridgeProperties(
          * {@code enabled} decides TLS for a broker taken from the plugin's table, which names a
          * host and a port but no scheme: null (the default) means TLS when a CA or client
          * certificate is set or the port is 8883.
+         *
+         * @param ca PEM file of the CA that signed the broker's certificate (ssl:// URLs); empty: the JVM's public CAs
+         * @param cert PEM client certificate, for brokers that require mutual TLS
+         * @param key PEM private key of the client certificate
+         * @param verifyHostname check that the broker's certificate names the host in the URL; false needs ca
+         * @param enabled TLS for a broker taken from the plugin's table: true, false, or empty (TLS when ca or cert is set or the port is 8883)
          */
         public record Tls(String ca, String cert, String key, @DefaultValue("true") boolean verifyHostname, Boolean enabled) {
 
@@ -177,7 +182,7 @@ public record BridgeProperties(
      */
     public record Outbox(
             @Positive @DefaultValue("500") int batchSize,
-            @DurationMin(millis = 1) @DurationMax(seconds = 2) @DefaultValue("1s") Duration pollInterval,
+            @DurationMin(millis = 1) @DefaultValue("1s") Duration pollInterval,
             @DurationMin(seconds = 1) @DefaultValue("7d") Duration retention,
             @DurationMin(millis = 1) @DefaultValue("5s") Duration listenCheckInterval,
             @Positive @DefaultValue("8388608") long batchMaxBytes,
@@ -207,7 +212,15 @@ public record BridgeProperties(
             @DurationMin(millis = 1) @DefaultValue("30s") Duration stateRefreshInterval) {
     }
 
-    /** The optional kinds of NEMO events; each installs only where NEMO has its tables. */
+    /**
+     * The optional kinds of NEMO events; each installs only where NEMO has its tables.
+     *
+     * @param interlock interlock_unlocked / _locked / _unknown, and the interlock in the tool state
+     * @param tools tool_created / tool_updated (new tool, rename, visibility)
+     * @param reservations reservation_created / _cancelled / _updated (the state's next reservation is kept either way)
+     * @param areas area_created / area_updated
+     * @param areaAccess area_access / area_access_ended (someone entered or left an area)
+     */
     public record Events(
             @DefaultValue("true") boolean interlock,
             @DefaultValue("true") boolean tools,

@@ -13,17 +13,18 @@ import org.springframework.stereotype.Component;
 @Component
 public class RoutesLoaded implements ApplicationListener<ApplicationStartedEvent> {
 
-    private final CamelContext camel;
     private final Environment environment;
 
-    public RoutesLoaded(CamelContext camel, Environment environment) {
-        this.camel = camel;
+    /** The CamelContext is looked up when the event comes: a listener is made early, before the context may be. */
+    public RoutesLoaded(Environment environment) {
         this.environment = environment;
     }
 
     @Override
     public void onApplicationEvent(ApplicationStartedEvent event) {
-        if (camel.getRoutes().isEmpty()) {
+        CamelContext camel = event.getApplicationContext().getBean(CamelContext.class);
+        // a test may start Camel itself after the context (CamelSpringBootTest): then there is nothing to check yet
+        if (camel.getStatus().isStarted() && camel.getRoutes().isEmpty()) {
             throw new StartRefused("no route loaded from camel.main.routes-include-pattern '"
                     + environment.getProperty("camel.main.routes-include-pattern") + "'; by default the jar's routes (classpath:"
                     + RouteFiles.IN_JAR + "*.yaml) and the files in bridge.routes.directory are loaded");

@@ -74,8 +74,8 @@ class ProductionJarIT {
 
     @Test
     void aSettingOutOfRangeStopsTheStartWithTheSettingAndTheLimit() throws Exception {
-        Run run = refused(connected("--bridge.outbox.poll-interval=5s"));
-        assertThat(run.refusal()).contains("bridge.outbox.poll-interval").contains("2 seconds");
+        Run run = refused(connected("--bridge.outbox.batch-size=0"));
+        assertThat(run.refusal()).contains("bridge.outbox.batch-size=0 must be greater than 0");
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -57,9 +58,7 @@ class HostileOutboundTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         assumeTrue(BROKER != null, "mosquitto is installed (CI installs it)");
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", PROXY::url);
+        TestBridge.connect(registry, DATABASE, PROXY::url);
         registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.outbox.retry-max-delay", () -> "500");

@@ -11,6 +11,7 @@ import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.TestBroker;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -38,9 +39,7 @@ class ReservedTopicsAllowedTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        TestBridge.connect(registry, DATABASE, BROKER::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.outbox.allow-reserved-topics", () -> "true");
     }

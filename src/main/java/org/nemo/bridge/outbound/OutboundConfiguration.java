@@ -15,7 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** The beans the outbound routes name: the broker connection, the doorbell, the message builder. */
+/** The beans the outbound routes name: the broker connection, the doorbell, the batch publisher, the message builders. */
 @Configuration(proxyBeanMethods = false)
 public class OutboundConfiguration {
 
@@ -58,19 +58,25 @@ public class OutboundConfiguration {
     }
 
     @Bean
-    public ToolMessages toolMessages(ObjectMapper json, TopicMap topics, BrokerConnection broker) {
-        return new ToolMessages(json, topics, broker::hmacKey);
+    public ToolMessages toolMessages(ObjectMapper json, TopicMap topics) {
+        return new ToolMessages(json, topics);
     }
 
     @Bean
-    public PluginQueueMessages pluginQueueMessages(BrokerConnection broker, TopicMap topics) {
-        return new PluginQueueMessages(broker::hmacKey, topics);
+    public PluginQueueMessages pluginQueueMessages(TopicMap topics) {
+        return new PluginQueueMessages(topics);
     }
 
+    /** Event payloads signed with the HMAC key of the broker settings in use. */
     @Bean
-    public PipelinedPublisher pipelinedPublisher(OutboundMqttClient client, Leadership leadership, ToolMessages toolMessages,
-                                                 PluginQueueMessages pluginQueueMessages) {
-        return new PipelinedPublisher(client, leadership, toolMessages, pluginQueueMessages);
+    public HmacSigner hmacSigner(BrokerConnection broker) {
+        return new HmacSigner(broker::hmacKey);
+    }
+
+    /** The drains' publisher: a batch at a time, on the leader's publishing connection. */
+    @Bean("mqtt-batch")
+    public MqttBatchComponent mqttBatchComponent(OutboundMqttClient client, Leadership leadership) {
+        return new MqttBatchComponent(client, leadership);
     }
 
     @Bean

@@ -1,16 +1,35 @@
 package org.nemo.bridge.outbound;
 
-import java.time.Instant;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultMessage;
 
 /**
- * One MQTT message to publish for an outbox row; a row yields its event and, for events that
- * change a tool, the retained states. {@code problem} is set when the row cannot be published.
+ * One MQTT message of an outbox row, before it is marshalled: a row yields its event and, for
+ * events that change a tool, the retained states. {@code problem} is set, and nothing else but
+ * the row, when the row can never be published.
  */
-public record OutboundMessage(long outboxId, String topic, byte[] payload, boolean retained,
-                              String eventId, String eventType, Instant createdAt,
+public record OutboundMessage(long row, String topic, JsonNode json, boolean retained, String eventId, String eventType,
                               String problem) {
 
-    static OutboundMessage unpublishable(long outboxId, Instant createdAt, String problem) {
-        return new OutboundMessage(outboxId, null, null, false, null, null, createdAt, problem);
+    static OutboundMessage unpublishable(long row, String problem) {
+        return new OutboundMessage(row, null, null, false, null, null, problem);
+    }
+
+    /** As the route reads it: the JSON, with headers outbox_id, topic, retained, event_id, event_type, or outbox_id and problem. */
+    Message asMessage(Exchange exchange) {
+        Message message = new DefaultMessage(exchange);
+        message.setHeader("outbox_id", row);
+        if (problem != null) {
+            message.setHeader("problem", problem);
+            return message;
+        }
+        message.setHeader("topic", topic);
+        message.setHeader("retained", retained);
+        message.setHeader("event_id", eventId);
+        message.setHeader("event_type", eventType);
+        message.setBody(json);
+        return message;
     }
 }

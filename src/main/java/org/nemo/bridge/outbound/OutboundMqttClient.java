@@ -13,7 +13,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
- * The Paho client behind the camel-paho-mqtt5 endpoint. Paho's blocking publish treats a
+ * The publishing connection's Paho client, behind the drains' mqtt-batch endpoint and the
+ * camel-paho-mqtt5 endpoint of the machine statuses. Paho's blocking publish treats a
  * PUBACK that carries an error reason code as success; this one reports it, so that a row is
  * {@code published} only when the broker really accepted it. It also refuses, before sending,
  * what the broker would refuse by closing the connection (invalid topic, too large) and what

@@ -1,5 +1,8 @@
 package org.nemo.bridge.outbound;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.nemo.bridge.wire.TopicRules;
@@ -7,14 +10,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says in one log line when the drain pauses (broker or database unavailable: the redelivery
- * policy retries) and in one when it goes on, instead of a line per retry.
+ * Says in one log line when a drain (outbox-drain, plugin-queue-drain) pauses (broker or
+ * database unavailable: the redelivery policy retries) and in one when it goes on, instead of a
+ * line per retry. Each drain has its own state: the plugin's drain, finding nothing to publish,
+ * does not end the outbox drain's pause.
  */
 public class OutboxDrainState implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxDrainState.class);
 
-    private volatile String pausedBy;
+    /** Drain route id → why it is paused. */
+    private final Map<String, String> pausedBy = new ConcurrentHashMap<>();
 
     /** The redelivery policy's onRedelivery hook: called before each retry. */
     @Override
@@ -22,21 +28,21 @@ public class OutboxDrainState implements Processor {
         Exception e = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String reason = e == null ? "unknown error" : TopicRules.printable(BrokerConnection.explain(e));
-        if (pausedBy == null) {
-            LOG.warn("Outbox drain paused: {}; events stay pending and are retried with back-off", reason);
-        }
-        pausedBy = reason;
-    }
-
-    /** After every successful fetch or publish. */
-    public void running() {
-        if (pausedBy != null) {
-            pausedBy = null;
-            LOG.info("Outbox drain resumed");
+        if (pausedBy.put(exchange.getFromRouteId(), reason) == null) {
+            LOG.warn("{} paused: {}; events stay pending and are retried with back-off", exchange.getFromRouteId(), reason);
         }
     }
 
+    /** After every successful fetch and publish of a drain. */
+    public void running(Exchange exchange) {
+        if (pausedBy.remove(exchange.getFromRouteId()) != null) {
+            LOG.info("{} resumed", exchange.getFromRouteId());
+        }
+    }
+
+    /** Why a drain is paused (the outbox's first), or null while none is. */
     public String pausedBy() {
-        return pausedBy;
+        String outbox = pausedBy.get("outbox-drain");
+        return outbox != null ? outbox : pausedBy.values().stream().findFirst().orElse(null);
     }
 }

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.apache.camel.Exchange;
 
 /** The outbox as ops see it (DESIGN §9): pending, lag, dead, published by outcome, latency. */
 public class OutboxMetrics {
@@ -36,18 +35,14 @@ public class OutboxMetrics {
                 .description("Age of the oldest pending event").register(registry);
     }
 
-    /** After a batch was acknowledged and marked: the exchange's publishedCreatedAt, one per row. */
-    public void publishedBatch(Exchange exchange) {
-        @SuppressWarnings("unchecked")
-        List<Instant> createdAt = exchange.getProperty("publishedCreatedAt", List.class);
-        if (createdAt == null) {
-            return;
-        }
+    /** After a batch was acknowledged and marked: the rows the UPDATE marked, each with its created_at. */
+    public void published(List<Map<String, Object>> marked) {
         Instant now = Instant.now();
-        published.increment(createdAt.size());
-        for (Instant at : createdAt) {
-            if (at != null) {
-                latency.record(Duration.between(at, now));
+        published.increment(marked.size());
+        for (Map<String, Object> row : marked) {
+            Object createdAt = row.get("created_at");
+            if (createdAt != null) {
+                latency.record(Duration.between(ToolMessages.instant(createdAt), now));
             }
         }
     }

@@ -1,56 +1,71 @@
 package org.nemo.bridge.outbound;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
-import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultMessage;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
- * A row of the Django plugin's queue as the plugin's own bridge published it: topic, payload,
- * QoS and retain verbatim, the payload wrapped in the HMAC envelope when HMAC is on. The topic
- * must be one a row may name ({@link TopicMap#rowTopic}): under the prefix, outside the bridge's
- * own subtrees.
+ * Rows of the Django plugin's queue as the plugin's own bridge published them: topic, payload,
+ * QoS and retain verbatim (routes/plugin-queue.yaml). A row is published when it has a topic and
+ * a payload, a QoS of 0 to 2, and a topic a row may name ({@link TopicMap#rowTopic}: under the
+ * prefix, outside the bridge's own subtrees).
  */
 public class PluginQueueMessages {
 
-    private final Supplier<String> hmacKey;
     private final TopicMap topics;
 
-    public PluginQueueMessages(Supplier<String> hmacKey, TopicMap topics) {
-        this.hmacKey = hmacKey;
+    public PluginQueueMessages(TopicMap topics) {
         this.topics = topics;
     }
 
-    /** The row as it goes on the wire, or the reason it never can. */
-    public PipelinedPublisher.Outgoing toOutgoing(Map<String, Object> row) {
-        long id = ((Number) row.get("id")).longValue();
-        String topic = (String) row.get("topic");
-        Instant createdAt = ToolMessages.instant(row.get("created_at"));
+    /**
+     * The messages of a fetched batch, in id order, as the route splits them: each the row's
+     * payload with the headers id, topic, qos and retain, or id, topic and problem when the row
+     * can never be published.
+     */
+    public List<Message> forRows(List<Map<String, Object>> rows, Exchange exchange) {
+        List<Message> messages = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows) {
+            Message message = new DefaultMessage(exchange);
+            message.setHeader("id", row.get("id"));
+            message.setHeader("topic", row.get("topic"));
+            String problem = problem(row);
+            if (problem != null) {
+                message.setHeader("problem", problem);
+            } else {
+                message.setHeader("qos", row.get("qos"));
+                message.setHeader("retain", row.get("retain"));
+                message.setBody(row.get("payload"));
+            }
+            messages.add(message);
+        }
+        return messages;
+    }
+
+    /** Why the row can never be published, or null when it can. */
+    String problem(Map<String, Object> row) {
         if (row.get("dead_reason") != null) {
             // set aside by the fetch itself, its payload never loaded
-            return new PipelinedPublisher.Outgoing(id, topic, null, (String) row.get("dead_reason"), createdAt);
+            return (String) row.get("dead_reason");
         }
-        Object payload = row.get("payload");
-        if (topic == null || topic.isBlank() || payload == null) {
-            return new PipelinedPublisher.Outgoing(id, topic, null, "plugin queue row without a topic or payload", createdAt);
+        String topic = (String) row.get("topic");
+        if (topic == null || topic.isBlank() || row.get("payload") == null) {
+            return "plugin queue row without a topic or payload";
         }
         try {
             topics.rowTopic(topic);
         } catch (TopicRules.InvalidTopicException e) {
-            return new PipelinedPublisher.Outgoing(id, topic, null, "invalid topic: " + e.getMessage(), createdAt);
+            return "invalid topic: " + e.getMessage();
         }
         int qos = row.get("qos") instanceof Number n ? n.intValue() : 1;
         if (qos < 0 || qos > 2) {
-            return new PipelinedPublisher.Outgoing(id, topic, null, "plugin queue row with QoS " + qos, createdAt);
+            return "plugin queue row with QoS " + qos;
         }
-        byte[] bytes = payload.toString().getBytes(StandardCharsets.UTF_8);
-        String key = hmacKey.get();
-        MqttMessage message = new MqttMessage(key == null ? bytes : HmacEnvelope.wrap(bytes, key));
-        message.setQos(qos);
-        message.setRetained(Boolean.TRUE.equals(row.get("retain")));
-        return new PipelinedPublisher.Outgoing(id, topic, message, null, createdAt);
+        return null;
     }
 }

@@ -8,23 +8,22 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.nemo.bridge.inbound.EnvelopeRules;
 import org.nemo.bridge.wire.TopicRules;
-import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 /**
- * Turns outbox rows into MQTT messages (DESIGN §4): the event on its topic from the topic map,
- * with {@code event_id} and {@code timestamp} added, and the retained state of each tool the
- * event changed, kept within the size a display can hold. A {@code tool_state_refresh} row
- * (the next reservation or the interlock changed) publishes the state only.
+ * Turns outbox rows into the messages they publish (DESIGN §4): the event on its topic from the
+ * topic map, with {@code event_id} and {@code timestamp} added, and the retained state of each
+ * tool the event changed, kept within the size a display can hold. A {@code tool_state_refresh}
+ * row (the next reservation or the interlock changed) publishes the state only. Marshalling,
+ * signing and sending are the route's (routes/outbox.yaml).
  */
 public class ToolMessages {
 
@@ -38,13 +37,11 @@ public class ToolMessages {
 
     private final ObjectMapper json;
     private final TopicMap topics;
-    private final Supplier<String> hmacKey;
     private final EnvelopeRules envelopes;
 
-    public ToolMessages(ObjectMapper json, TopicMap topics, Supplier<String> hmacKey) {
+    public ToolMessages(ObjectMapper json, TopicMap topics) {
         this.json = json;
         this.topics = topics;
-        this.hmacKey = hmacKey;
         this.envelopes = new EnvelopeRules(json, Integer.MAX_VALUE);
     }
 
@@ -53,8 +50,21 @@ public class ToolMessages {
         return "interservice.envelope.v1".equals(payload.path("schema").asText(null)) || payload.has("message_type");
     }
 
-    /** The messages of a fetched batch, in row order; a row's event comes before its states. */
-    public List<OutboundMessage> forRows(List<Map<String, Object>> rows) {
+    /**
+     * The messages of a fetched batch, in row order (a row's event before its states), as the
+     * route splits them: each the event's or state's JSON with the headers outbox_id, topic,
+     * retained, event_id and event_type, or outbox_id and problem when the row can never be
+     * published.
+     */
+    public List<Message> forRows(List<Map<String, Object>> rows, Exchange exchange) {
+        List<Message> messages = new ArrayList<>(rows.size() * 2);
+        for (OutboundMessage message : messagesOf(rows)) {
+            messages.add(message.asMessage(exchange));
+        }
+        return messages;
+    }
+
+    List<OutboundMessage> messagesOf(List<Map<String, Object>> rows) {
         List<OutboundMessage> messages = new ArrayList<>(rows.size() * 2);
         for (Map<String, Object> row : rows) {
             forRow(row, messages);
@@ -71,13 +81,13 @@ public class ToolMessages {
         int first = out.size();
         if (row.get("dead_reason") != null) {
             // gone dead in the fetch itself (too large), its payload never loaded
-            out.add(OutboundMessage.unpublishable(id, createdAt, (String) row.get("dead_reason")));
+            out.add(OutboundMessage.unpublishable(id, (String) row.get("dead_reason")));
             return;
         }
         try {
             JsonNode payload = json.readTree((String) row.get("payload"));
             if (!(payload instanceof ObjectNode event)) {
-                out.add(OutboundMessage.unpublishable(id, createdAt, "payload is not a JSON object"));
+                out.add(OutboundMessage.unpublishable(id, "payload is not a JSON object"));
                 return;
             }
             if (isEnvelope(event)) {
@@ -88,7 +98,7 @@ public class ToolMessages {
                 }
                 String problem = envelopes.read((String) row.get("topic"), json.writeValueAsBytes(event), createdAt).reason();
                 if (problem != null) {
-                    out.add(OutboundMessage.unpublishable(id, createdAt, "invalid envelope: " + problem));
+                    out.add(OutboundMessage.unpublishable(id, "invalid envelope: " + problem));
                     return;
                 }
             } else {
@@ -101,32 +111,30 @@ public class ToolMessages {
             }
             if (!STATE_REFRESH.equals(eventType)) {
                 String topic = topics.eventTopic(eventType, toolId, (String) row.get("topic"), event);
-                byte[] bytes = json.writeValueAsBytes(event);
-                out.add(new OutboundMessage(id, topic, bytes, false, eventId, eventType, createdAt, null));
+                out.add(new OutboundMessage(id, topic, event, false, eventId, eventType, null));
             }
             String states = (String) row.get("states");
             if (states != null) {
                 for (JsonNode state : json.readTree(states)) {
-                    out.add(stateMessage(id, createdAt, state));
+                    out.add(stateMessage(id, state));
                 }
             }
             if (out.size() == first) {
-                out.add(OutboundMessage.unpublishable(id, createdAt, "tool " + toolId + " has no state to refresh"));
+                out.add(OutboundMessage.unpublishable(id, "tool " + toolId + " has no state to refresh"));
             }
         } catch (JsonProcessingException | IllegalArgumentException e) {
             while (out.size() > first) {
                 out.remove(out.size() - 1);
             }
             String why = e instanceof TopicRules.InvalidTopicException ? "invalid topic: " : "cannot build the message: ";
-            out.add(OutboundMessage.unpublishable(id, createdAt, why + e.getMessage()));
+            out.add(OutboundMessage.unpublishable(id, why + e.getMessage()));
         }
     }
 
-    private OutboundMessage stateMessage(long id, Instant createdAt, JsonNode state) throws JsonProcessingException {
+    private OutboundMessage stateMessage(long id, JsonNode state) throws JsonProcessingException {
         int toolId = state.path("tool_id").asInt();
-        byte[] bytes = stateBytes(state);
-        return new OutboundMessage(id, topics.stateTopic(toolId), bytes, true,
-                state.path("event_id").asText(null), state.path("event_type").asText(null), createdAt, null);
+        return new OutboundMessage(id, topics.stateTopic(toolId), fitted(state), true,
+                state.path("event_id").asText(null), state.path("event_type").asText(null), null);
     }
 
     /**
@@ -139,38 +147,47 @@ public class ToolMessages {
      * left out (the start stays), then the next reservation, then the current user. The usage,
      * operational flag, since and interlock always stay, so the last step always fits.
      */
-    byte[] stateBytes(JsonNode state) throws JsonProcessingException {
+    ObjectNode fitted(JsonNode state) throws JsonProcessingException {
         StateShape shape = new StateShape(state.path("tool_name").asText(""), textOrNull(state.get("user")),
                 textOrNull(state.get("previous_user")), textOrNull(state.path("next_reservation").get("user")));
-        byte[] bytes = renderState(state, shape);
+        Rendered rendered = renderState(state, shape);
         String name = shape.toolName;
-        while (bytes.length > STATE_MAX_BYTES && name.codePointCount(0, name.length()) > 8) {
+        while (rendered.bytes() > STATE_MAX_BYTES && name.codePointCount(0, name.length()) > 8) {
             name = withoutLastCharacter(name);
             shape.toolName = name.stripTrailing() + "…";
-            bytes = renderState(state, shape);
+            rendered = renderState(state, shape);
         }
         for (Runnable giveWay : List.<Runnable>of(
                 shape::leaveOutNulls,
                 () -> shape.withPreviousUser = false,
                 () -> shape.withToolName = false)) {
-            if (bytes.length > STATE_MAX_BYTES) {
+            if (rendered.bytes() > STATE_MAX_BYTES) {
                 giveWay.run();
-                bytes = renderState(state, shape);
+                rendered = renderState(state, shape);
             }
         }
-        while (bytes.length > STATE_MAX_BYTES && shape.shortenLongestUser()) {
-            bytes = renderState(state, shape);
+        while (rendered.bytes() > STATE_MAX_BYTES && shape.shortenLongestUser()) {
+            rendered = renderState(state, shape);
         }
         for (Runnable giveWay : List.<Runnable>of(
                 () -> shape.nextUser = null,
                 () -> shape.withNextReservation = false,
                 () -> shape.withUser = false)) {
-            if (bytes.length > STATE_MAX_BYTES) {
+            if (rendered.bytes() > STATE_MAX_BYTES) {
                 giveWay.run();
-                bytes = renderState(state, shape);
+                rendered = renderState(state, shape);
             }
         }
-        return bytes;
+        return rendered.node();
+    }
+
+    /** The state as a display receives it, for the size tests. */
+    byte[] stateBytes(JsonNode state) throws JsonProcessingException {
+        return json.writeValueAsBytes(fitted(state));
+    }
+
+    /** A state as it would be sent, and its size in bytes as JSON. */
+    private record Rendered(ObjectNode node, int bytes) {
     }
 
     /** What of a state is shown, as it gives way to fit. */
@@ -215,7 +232,7 @@ public class ToolMessages {
         }
     }
 
-    private byte[] renderState(JsonNode state, StateShape shape) throws JsonProcessingException {
+    private Rendered renderState(JsonNode state, StateShape shape) throws JsonProcessingException {
         ObjectNode node = json.createObjectNode();
         node.put("tool_id", state.path("tool_id").asInt());
         if (shape.withToolName) {
@@ -240,7 +257,7 @@ public class ToolMessages {
         if (interlock != null) {
             node.put("interlock", interlock);
         }
-        return json.writeValueAsBytes(node);
+        return new Rendered(node, json.writeValueAsBytes(node).length);
     }
 
     /** Never splits a character that takes two UTF-16 units (an emoji, a rare CJK name). */
@@ -250,28 +267,6 @@ public class ToolMessages {
 
     private static String textOrNull(JsonNode node) {
         return node == null || node.isNull() ? null : node.asText();
-    }
-
-    /** One message as it goes on the wire: QoS 1, retained or not, user properties, the payload signed when HMAC is on. */
-    public MqttMessage toMqttMessage(OutboundMessage message) {
-        MqttProperties properties = new MqttProperties();
-        properties.setContentType("application/json");
-        properties.setPayloadFormat(true);
-        List<UserProperty> userProperties = new ArrayList<>(2);
-        if (message.eventId() != null) {
-            userProperties.add(new UserProperty("event_id", message.eventId()));
-        }
-        if (message.eventType() != null) {
-            userProperties.add(new UserProperty("event_type", message.eventType()));
-        }
-        properties.setUserProperties(userProperties);
-        // events are signed when an HMAC key is set; the state stays plain JSON for displays
-        String key = message.retained() ? null : hmacKey.get();
-        MqttMessage mqtt = new MqttMessage(key == null ? message.payload() : HmacEnvelope.wrap(message.payload(), key));
-        mqtt.setQos(1);
-        mqtt.setRetained(message.retained());
-        mqtt.setProperties(properties);
-        return mqtt;
     }
 
     static Instant instant(Object value) {

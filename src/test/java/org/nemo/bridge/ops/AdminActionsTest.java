@@ -161,6 +161,38 @@ class AdminActionsTest {
         }
     }
 
+    @Test
+    void anEditToTheOutboxDrainGoesLiveAndItKeepsDraining() throws Exception {
+        // a broken file in the directory (the broken-edit test's) keeps Camel from reloading any other
+        Files.deleteIfExists(ROUTES.resolve("probe.yaml"));
+        Path outbox = ROUTES.resolve("outbox.yaml");
+        String route = Files.readString(outbox);
+        String userProperties = "userProperties=event_id,event_type";
+        String marshal = """
+                                    - marshal:
+                """;
+        assertThat(route).contains(userProperties).contains(marshal);
+        // what an integration engineer would add: one more MQTT 5 user property on every message
+        Files.writeString(outbox, route.replace(userProperties, userProperties + ",lab").replace(marshal, """
+                                    - setHeader:
+                                        name: lab
+                                        constant: Cleanroom
+                """ + marshal));
+        NemoLab lab = new NemoLab(dataSource);
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/after_outbox_edit")) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (display.all().stream().noneMatch(r -> "Cleanroom".equals(r.userProperties().get("lab")))) {
+                assertThat(System.currentTimeMillis()).as("the edited outbox route live within 30 s").isLessThan(deadline);
+                lab.enqueue("after_outbox_edit", "{}", null, null);
+                Thread.sleep(1000);
+            }
+        } finally {
+            Files.writeString(outbox, route);
+        }
+        assertThat(camel.getRoute("outbox-drain")).isNotNull();
+        assertThat(camel.getRoute("outbox-to-mqtt")).isNotNull();
+    }
+
     private static String probe(String eventType) {
         return """
                 - route:

@@ -24,7 +24,7 @@ class StateSizeTest {
     private static final String TIME = "2026-04-10T22:50:57.123+00:00";
 
     private final ToolMessages messages = new ToolMessages(JSON,
-            new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state")), () -> null);
+            new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state")));
 
     @Test
     void aStateThatFitsIsSentWhole() throws Exception {

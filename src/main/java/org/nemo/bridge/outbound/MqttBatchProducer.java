@@ -1,0 +1,195 @@
+package org.nemo.bridge.outbound;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.support.DefaultProducer;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.nemo.bridge.ops.Leadership;
+import org.nemo.bridge.wire.TopicRules;
+
+/**
+ * Publishes a batch faster than one PUBACK round trip per message: the messages go out in
+ * order on the one connection, up to the broker's Receive Maximum of them awaiting their PUBACK
+ * at once, and the PUBACKs are taken in the same order. Order per tool holds because MQTT keeps
+ * the order of one connection; a row counts as acknowledged only once every message of it was,
+ * so the route can mark the batch with one UPDATE afterwards.
+ *
+ * <p>A lost connection or a late PUBACK fails the exchange, and the route's redelivery fetches
+ * the batch again: what is still pending then, so a row an operator marked dead meanwhile is
+ * never published, and nothing is skipped or overtaken (a duplicate, with its event_id, can
+ * follow). A message the broker or the MQTT client refuses for itself refuses its row alone; it
+ * never fails the exchange, so it never drops the connection nor holds up the rows behind it.
+ */
+class MqttBatchProducer extends DefaultProducer {
+
+    /** Bound on unacknowledged messages even when the broker allows more: memory and fairness. */
+    static final int MAX_WINDOW = 1_000;
+
+    /** One message of the batch, ready for the wire, or the reason it can never be published. */
+    private record Outgoing(Object row, String topic, MqttMessage message, String problem) {
+    }
+
+    private record InFlight(int index, IMqttToken token) {
+    }
+
+    private final MqttBatchEndpoint endpoint;
+    private final OutboundMqttClient client;
+    private final Leadership leadership;
+
+    MqttBatchProducer(MqttBatchEndpoint endpoint) {
+        super(endpoint);
+        this.endpoint = endpoint;
+        this.client = endpoint.getComponent().client();
+        this.leadership = endpoint.getComponent().leadership();
+    }
+
+    @Override
+    public void process(Exchange exchange) throws MqttException {
+        Iterable<?> body = exchange.getMessage().getBody(Iterable.class);
+        List<Outgoing> batch = new ArrayList<>();
+        if (body != null) {
+            for (Object element : body) {
+                batch.add(outgoing(element, batch.size()));
+            }
+        }
+        publish(exchange, batch);
+    }
+
+    private Outgoing outgoing(Object element, int position) {
+        Message message = element instanceof Exchange e ? e.getMessage() : (Message) element;
+        Object row = message.getHeader(MqttBatchComponent.ROW);
+        row = row != null ? row : position;
+        String topic = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, String.class);
+        String problem = message.getHeader(MqttBatchComponent.PROBLEM, String.class);
+        if (problem != null) {
+            return new Outgoing(row, topic, null, problem);
+        }
+        byte[] payload = message.getBody(byte[].class);
+        if (topic == null || payload == null) {
+            return new Outgoing(row, topic, null, "a message without a topic or payload");
+        }
+        MqttMessage mqtt = new MqttMessage(payload);
+        mqtt.setQos(message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, endpoint.getQos(), Integer.class));
+        mqtt.setRetained(message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, false, Boolean.class));
+        mqtt.setProperties(properties(message));
+        return new Outgoing(row, topic, mqtt, null);
+    }
+
+    private MqttProperties properties(Message message) {
+        MqttProperties properties = new MqttProperties();
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null) {
+            properties.setContentType(contentType);
+            // JSON is UTF-8 (RFC 8259): say so, as the payload format indicator
+            properties.setPayloadFormat(contentType.startsWith("application/json"));
+        }
+        List<UserProperty> userProperties = new ArrayList<>(endpoint.getUserProperties().size());
+        for (String name : endpoint.getUserProperties()) {
+            String value = message.getHeader(name, String.class);
+            if (value != null) {
+                userProperties.add(new UserProperty(name, value));
+            }
+        }
+        properties.setUserProperties(userProperties);
+        return properties;
+    }
+
+    /** Where a batch stands. */
+    private static final class Progress {
+        int next;
+        final Map<Object, Map<String, Object>> refused = new LinkedHashMap<>();
+    }
+
+    private void publish(Exchange exchange, List<Outgoing> batch) throws MqttException {
+        Progress progress = new Progress();
+        int window = Math.max(1, Math.min(client.receiveMaximum(), MAX_WINDOW));
+        ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+        int end = batch.size();
+        try {
+            for (int i = 0; i < end; i++) {
+                // a leader that just lost leadership publishes nothing more of its batch
+                if (!leadership.isLeader()) {
+                    end = i;
+                    break;
+                }
+                Outgoing m = batch.get(i);
+                if (progress.refused.containsKey(m.row())) {
+                    continue;
+                }
+                if (m.problem() != null) {
+                    refuse(progress, m, m.problem());
+                    continue;
+                }
+                try {
+                    inFlight.add(new InFlight(i, client.publishAsync(m.topic(), m.message())));
+                } catch (PublishRejectedException e) {
+                    refuse(progress, m, e.getMessage());
+                    continue;
+                }
+                while (inFlight.size() >= window) {
+                    settle(inFlight.poll(), batch, progress);
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                settle(inFlight.poll(), batch, progress);
+            }
+        } catch (MqttException | RuntimeException e) {
+            // a leader that stepped down lets its connection go mid-batch: rather than a failed
+            // exchange (its route is stopping, there is no redelivery), what the broker
+            // acknowledged is reported and the rest stays pending for the next leader
+            if (leadership.isLeader()) {
+                throw e;
+            }
+            end = Math.min(end, progress.next);
+        }
+        outcome(exchange, batch, end, progress);
+    }
+
+    private void settle(InFlight sent, List<Outgoing> batch, Progress progress) throws MqttException {
+        Outgoing m = batch.get(sent.index());
+        try {
+            client.awaitAccepted(sent.token(), m.topic());
+        } catch (PublishRejectedException e) {
+            refuse(progress, m, e.getMessage());
+        }
+        progress.next = sent.index() + 1;
+    }
+
+    private static void refuse(Progress progress, Outgoing m, String reason) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("row", m.row());
+        row.put("topic", m.topic());
+        // the reason may quote the row's own event type or topic: safe for a log line
+        row.put("reason", TopicRules.printable(reason));
+        progress.refused.putIfAbsent(m.row(), row);
+    }
+
+    /** Rows all of whose messages were acknowledged, up to where publishing stopped. */
+    private static void outcome(Exchange exchange, List<Outgoing> batch, int end, Progress progress) {
+        Object stoppedAt = end < batch.size() ? batch.get(end).row() : null;
+        List<Object> acknowledged = new ArrayList<>();
+        Object previous = null;
+        for (int i = 0; i < end; i++) {
+            Object row = batch.get(i).row();
+            // a row cut by the stop is not complete, and a refused row is reported apart
+            if (row.equals(previous) || row.equals(stoppedAt) || progress.refused.containsKey(row)) {
+                continue;
+            }
+            previous = row;
+            acknowledged.add(row);
+        }
+        exchange.setProperty(MqttBatchComponent.ACKNOWLEDGED, acknowledged);
+        exchange.setProperty(MqttBatchComponent.REFUSED, new ArrayList<>(progress.refused.values()));
+    }
+}

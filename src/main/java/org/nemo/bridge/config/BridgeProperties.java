@@ -2,6 +2,7 @@ package org.nemo.bridge.config;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -31,6 +32,7 @@ public record BridgeProperties(
         @Valid @DefaultValue Plugin plugin,
         @Valid @DefaultValue Nemo nemo,
         Map<String, String> topics,
+        Map<String, List<String>> destinations,
         @Valid @DefaultValue Admin admin,
         @Valid @DefaultValue Cluster cluster,
         @Valid @DefaultValue Ops ops,
@@ -38,6 +40,7 @@ public record BridgeProperties(
 
     public BridgeProperties {
         topics = topics == null ? new LinkedHashMap<>() : topics;
+        destinations = destinations == null ? new LinkedHashMap<>() : destinations;
     }
 
     /** Where the broker settings come from. */

@@ -1,8 +1,7 @@
 package org.nemo.bridge.display;
 
 import java.io.IOException;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,7 +15,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.nemo.bridge.outbound.ToolMessages;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +23,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import org.nemo.bridge.wire.WireTime;
 
 /**
  * The Server-Sent Events streams of the open display pages. Each gets the whole board (or its
@@ -333,7 +332,7 @@ public class DisplayFeed implements SmartLifecycle {
 
     /** The server's clock, by which the pages show times and elapsed durations. */
     private static String now() {
-        return ToolMessages.WIRE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC));
+        return WireTime.format(Instant.now());
     }
 
     private String write(ObjectNode node) {

@@ -7,16 +7,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import javax.net.SocketFactory;
 
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.nemo.bridge.outbound.BrokerSettings;
-import org.nemo.bridge.outbound.BrokerTarget;
-import org.nemo.bridge.outbound.BrokerTls;
-import org.nemo.bridge.outbound.MqttOptions;
+import org.nemo.bridge.mqtt.BrokerSettings;
+import org.nemo.bridge.mqtt.BrokerTarget;
+import org.nemo.bridge.mqtt.BrokerTls;
+import org.nemo.bridge.mqtt.MqttOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.nemo.bridge.config.InboundProperties;
 
 /** The beans the inbound routes name: the two persistent sessions, the rules, the stores, liveness. */
 @Configuration(proxyBeanMethods = false)

@@ -1,5 +1,7 @@
 package org.nemo.bridge.inbound;
 
+import org.nemo.bridge.config.InboundProperties;
+
 /** bridge.inbound.rejected-retention as the seconds the purge queries take (YAML cannot turn "7d" into a number). */
 public class InboundRetention {
 

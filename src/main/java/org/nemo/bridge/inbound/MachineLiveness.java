@@ -3,7 +3,6 @@ package org.nemo.bridge.inbound;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -14,11 +13,11 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
-import org.nemo.bridge.outbound.ToolMessages;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
+import org.nemo.bridge.wire.WireTime;
 
 /**
  * Which machines are alive (DESIGN §7): the cut-off for going offline, the retained
@@ -61,7 +60,7 @@ public class MachineLiveness {
         ObjectNode status = json.createObjectNode();
         status.put("machine_id", machineId);
         status.put("online", online);
-        status.put("last_seen", ToolMessages.WIRE_TIME.format(lastSeen.atOffset(ZoneOffset.UTC)));
+        status.put("last_seen", WireTime.format(lastSeen));
         MqttProperties properties = new MqttProperties();
         properties.setContentType("application/json");
         properties.setPayloadFormat(true);

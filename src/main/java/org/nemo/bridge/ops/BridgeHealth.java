@@ -6,6 +6,7 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.nemo.bridge.cluster.Leadership;
 
 /**
  * The bridge's parts in /actuator/health (database is Spring's own): the broker connection,

@@ -13,6 +13,7 @@ import org.nemo.bridge.outbound.PgListenerState;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
+import org.nemo.bridge.cluster.Leadership;
 
 /** This instance's health in one place: for the heartbeat row, the status API and the page. */
 @Component("bridgeStatus")

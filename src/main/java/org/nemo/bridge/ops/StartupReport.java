@@ -17,6 +17,7 @@ import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.nemo.bridge.cluster.Leadership;
 
 /**
  * One block at start that says what this instance runs against: database, broker (no

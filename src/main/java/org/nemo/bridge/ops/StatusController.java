@@ -1,7 +1,6 @@
 package org.nemo.bridge.ops;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,11 +8,11 @@ import java.util.Map;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.InstanceId;
 import org.nemo.bridge.outbound.BrokerConnection;
-import org.nemo.bridge.outbound.BrokerTarget;
-import org.nemo.bridge.outbound.ToolMessages;
+import org.nemo.bridge.mqtt.BrokerTarget;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.nemo.bridge.wire.WireTime;
 
 /**
  * The bridge's state for people and monitors: {@code /api/status} (ours, rich) and
@@ -100,6 +99,6 @@ public class StatusController {
     }
 
     private static String time(Instant instant) {
-        return ToolMessages.WIRE_TIME.format(instant.atOffset(ZoneOffset.UTC));
+        return WireTime.format(instant);
     }
 }

@@ -24,6 +24,11 @@ import org.nemo.bridge.config.BridgeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.nemo.bridge.cluster.Leadership;
+import org.nemo.bridge.mqtt.BrokerSettings;
+import org.nemo.bridge.mqtt.BrokerTarget;
+import org.nemo.bridge.mqtt.BrokerTls;
+import org.nemo.bridge.mqtt.MqttOptions;
 
 /**
  * Keeps the publishing connection to the broker up: connects in the background with back-off

@@ -4,7 +4,7 @@ import java.util.Map;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
-import org.nemo.bridge.ops.Leadership;
+import org.nemo.bridge.cluster.Leadership;
 
 /**
  * {@code mqtt-batch:name} — publishes a whole batch of messages on the publishing connection,
@@ -18,8 +18,10 @@ import org.nemo.bridge.ops.Leadership;
  * camel-paho-mqtt5's own headers ({@code CamelPahoMqtt5OverrideTopic}, {@code
  * CamelPahoMqtt5Qos}, {@code CamelPahoMqtt5Retained}), its {@code Content-Type} header becomes
  * the MQTT 5 content type, and the headers the endpoint's {@code userProperties} option names
- * become MQTT 5 user properties. Two headers of this component:
+ * become MQTT 5 user properties. Three headers of this component:
  * <ul>
+ * <li>{@value #TOPICS}: the message's recipient list, every topic it goes to, in order (a list,
+ * or one topic); it replaces the override topic.</li>
  * <li>{@value #ROW}: the row the message belongs to. A row's messages stand or fall together: it
  * is acknowledged once every one of them was, refused as soon as one is (the rest of it is not
  * sent). A message without one is a row of its own, named by its position.</li>
@@ -34,6 +36,8 @@ import org.nemo.bridge.ops.Leadership;
  */
 public class MqttBatchComponent extends DefaultComponent {
 
+    /** Header: every topic a message goes to (its recipient list). */
+    public static final String TOPICS = "CamelMqttBatchTopics";
     /** Header: the row a message belongs to. */
     public static final String ROW = "CamelMqttBatchRow";
     /** Header: why a message can never be published. */

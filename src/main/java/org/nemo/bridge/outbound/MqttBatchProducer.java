@@ -2,6 +2,7 @@ package org.nemo.bridge.outbound;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
-import org.nemo.bridge.ops.Leadership;
+import org.nemo.bridge.cluster.Leadership;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -59,31 +60,57 @@ class MqttBatchProducer extends DefaultProducer {
         Iterable<?> body = exchange.getMessage().getBody(Iterable.class);
         List<Outgoing> batch = new ArrayList<>();
         if (body != null) {
+            int position = 0;
             for (Object element : body) {
-                batch.add(outgoing(element, batch.size()));
+                outgoing(element, position++, batch);
             }
         }
         publish(exchange, batch);
     }
 
-    private Outgoing outgoing(Object element, int position) {
+    /** The message once for each of its topics (its recipient list), all under its row. */
+    private void outgoing(Object element, int position, List<Outgoing> batch) {
         Message message = element instanceof Exchange e ? e.getMessage() : (Message) element;
         Object row = message.getHeader(MqttBatchComponent.ROW);
         row = row != null ? row : position;
-        String topic = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, String.class);
+        List<String> topics = topics(message);
         String problem = message.getHeader(MqttBatchComponent.PROBLEM, String.class);
         if (problem != null) {
-            return new Outgoing(row, topic, null, problem);
+            batch.add(new Outgoing(row, topics.isEmpty() ? null : topics.get(0), null, problem));
+            return;
         }
         byte[] payload = message.getBody(byte[].class);
-        if (topic == null || payload == null) {
-            return new Outgoing(row, topic, null, "a message without a topic or payload");
+        if (topics.isEmpty() || payload == null) {
+            batch.add(new Outgoing(row, null, null, "a message without a topic or payload"));
+            return;
         }
-        MqttMessage mqtt = new MqttMessage(payload);
-        mqtt.setQos(message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, endpoint.getQos(), Integer.class));
-        mqtt.setRetained(message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, false, Boolean.class));
-        mqtt.setProperties(properties(message));
-        return new Outgoing(row, topic, mqtt, null);
+        int qos = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, endpoint.getQos(), Integer.class);
+        boolean retained = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, false, Boolean.class);
+        MqttProperties properties = properties(message);
+        for (String topic : topics) {
+            MqttMessage mqtt = new MqttMessage(payload);
+            mqtt.setQos(qos);
+            mqtt.setRetained(retained);
+            mqtt.setProperties(properties);
+            batch.add(new Outgoing(row, topic, mqtt, null));
+        }
+    }
+
+    /** {@code CamelMqttBatchTopics} (a list, or one topic), else camel-paho-mqtt5's override topic. */
+    private static List<String> topics(Message message) {
+        Object topics = message.getHeader(MqttBatchComponent.TOPICS);
+        if (topics instanceof Collection<?> list) {
+            List<String> all = new ArrayList<>(list.size());
+            for (Object topic : list) {
+                if (topic != null && !topic.toString().isEmpty()) {
+                    all.add(topic.toString());
+                }
+            }
+            return all;
+        }
+        // a single topic is taken whole: a topic may contain a comma
+        String topic = topics != null ? topics.toString() : message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, String.class);
+        return topic == null || topic.isEmpty() ? List.of() : List.of(topic);
     }
 
     private MqttProperties properties(Message message) {

@@ -9,11 +9,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.InstanceId;
-import org.nemo.bridge.inbound.InboundProperties;
-import org.nemo.bridge.ops.Leadership;
+import org.nemo.bridge.config.InboundProperties;
+import org.nemo.bridge.cluster.Leadership;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.nemo.bridge.mqtt.BrokerSettings;
 
 /** The beans the outbound routes name: the broker connection, the doorbell, the batch publisher, the message builders. */
 @Configuration(proxyBeanMethods = false)
@@ -54,7 +55,7 @@ public class OutboundConfiguration {
     public TopicMap topicMap(BridgeProperties properties, InboundProperties inbound) {
         return new TopicMap(properties.mqtt().topicPrefix(), properties.topics(),
                 List.of(inbound.eventsTopic(), inbound.telemetryTopic(), inbound.statusTopic().replace("{machine_id}", "+")),
-                properties.outbox().allowReservedTopics());
+                properties.outbox().allowReservedTopics(), properties.destinations());
     }
 
     @Bean

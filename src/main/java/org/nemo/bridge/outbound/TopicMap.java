@@ -32,19 +32,23 @@ public class TopicMap {
     /** Topic filters of the bridge's own subtrees, which a row's own topic may not land in. */
     private final List<String> reserved;
     private final boolean allowReserved;
+    /** {@code bridge.destinations}: an event type (or {@code tool_state}) → more topic templates, not prefixed. */
+    private final Map<String, List<String>> destinations;
 
     public TopicMap(String prefix, Map<String, String> templates) {
-        this(prefix, templates, List.of(), false);
+        this(prefix, templates, List.of(), false, Map.of());
     }
 
     /**
      * @param inboundFilters the topic filters the bridge subscribes to (telemetry, enveloped events)
      * @param allowReserved  {@code bridge.outbox.allow-reserved-topics}: a row's own topic may land in the reserved subtrees
      */
-    public TopicMap(String prefix, Map<String, String> templates, List<String> inboundFilters, boolean allowReserved) {
+    public TopicMap(String prefix, Map<String, String> templates, List<String> inboundFilters, boolean allowReserved,
+                    Map<String, List<String>> destinations) {
         this.prefix = prefix;
         this.templates = templates;
         this.allowReserved = allowReserved;
+        this.destinations = destinations;
         if (!templates.containsKey(DEFAULT_KEY) || !templates.containsKey(STATE_KEY)) {
             throw new IllegalStateException("bridge.topics needs the keys '" + DEFAULT_KEY + "' and '" + STATE_KEY + "'");
         }
@@ -52,17 +56,31 @@ public class TopicMap {
         // the state template's subtree (nemo/tools/+/state) and the leader's status topic
         reserved.add(prefix + "/" + PLACEHOLDER.matcher(templates.get(STATE_KEY)).replaceAll("+"));
         reserved.add(prefix + "/bridge/status");
+        destinations.forEach(this::checkDestinations);
+    }
+
+    /**
+     * A destination must be a topic wherever its placeholders are filled in, and outside the
+     * bridge's own subtrees: checked at start with every placeholder as one level, so a typo
+     * stops the start instead of sending every such event dead.
+     */
+    private void checkDestinations(String kind, List<String> templates) {
+        for (String template : templates) {
+            String sample = PLACEHOLDER.matcher(template).replaceAll("1");
+            try {
+                rowRules(TopicRules.topic(sample));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("bridge.destinations." + kind + ": '" + template + "' is no topic to publish to: "
+                        + e.getMessage());
+            }
+        }
     }
 
     /**
      * The row's explicit topic when it has one (it must stay under the prefix), else the mapped
-     * topic for its event type.
+     * topic for its event type; placeholders other than {@code {tool_id}} and {@code {event_type}}
+     * come from the payload.
      */
-    public String eventTopic(String eventType, Integer toolId, String explicitTopic) {
-        return eventTopic(eventType, toolId, explicitTopic, null);
-    }
-
-    /** As above; placeholders other than {@code {tool_id}} and {@code {event_type}} come from the payload. */
     public String eventTopic(String eventType, Integer toolId, String explicitTopic, JsonNode payload) {
         if (explicitTopic != null && !explicitTopic.isBlank()) {
             return rowTopic(explicitTopic);
@@ -76,6 +94,23 @@ public class TopicMap {
     }
 
     /**
+     * The topics a message of this kind (an event type, or {@code tool_state} for a tool's state)
+     * goes to besides its own: those {@code bridge.destinations} names for it, filled in like
+     * {@code bridge.topics} but not under the prefix; none when it names none.
+     */
+    public List<String> destinations(String kind, Integer toolId, JsonNode payload) {
+        List<String> more = kind == null ? null : destinations.get(kind);
+        if (more == null || more.isEmpty()) {
+            return List.of();
+        }
+        List<String> topics = new ArrayList<>(more.size());
+        for (String template : more) {
+            topics.add(rowRules(TopicRules.topic(fill(template, new StringBuilder(), kind, toolId, payload))));
+        }
+        return topics;
+    }
+
+    /**
      * A topic a row names itself (an explicit {@code enqueue} topic, a plugin-queue row): a valid
      * topic under the prefix, outside the bridge's own subtrees unless those are allowed; returns
      * it, or throws with the reason.
@@ -86,21 +121,30 @@ public class TopicMap {
             throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic) + "' is outside the prefix '"
                     + prefix + "/'");
         }
-        if (!allowReserved) {
-            for (String filter : reserved) {
-                if (MqttTopicValidator.isMatched(filter, topic)) {
-                    throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic)
-                            + "' is in the bridge's own subtree '" + filter
-                            + "' (bridge.outbox.allow-reserved-topics is false)");
-                }
+        return rowRules(topic);
+    }
+
+    /** Outside the bridge's own subtrees, unless bridge.outbox.allow-reserved-topics allows them. */
+    private String rowRules(String topic) {
+        if (allowReserved) {
+            return topic;
+        }
+        for (String filter : reserved) {
+            if (MqttTopicValidator.isMatched(filter, topic)) {
+                throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic)
+                        + "' is in the bridge's own subtree '" + filter
+                        + "' (bridge.outbox.allow-reserved-topics is false)");
             }
         }
         return topic;
     }
 
     private String expand(String template, String eventType, Integer toolId, JsonNode payload) {
+        return fill(template, new StringBuilder(prefix).append('/'), eventType, toolId, payload);
+    }
+
+    private static String fill(String template, StringBuilder topic, String eventType, Integer toolId, JsonNode payload) {
         Matcher placeholder = PLACEHOLDER.matcher(template);
-        StringBuilder topic = new StringBuilder(prefix).append('/');
         while (placeholder.find()) {
             String name = placeholder.group(1);
             String value = switch (name) {

@@ -26,11 +26,11 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static org.nemo.bridge.crash.OutboxRows.awaitDead;
-import static org.nemo.bridge.crash.OutboxRows.awaitTrue;
-import static org.nemo.bridge.crash.OutboxRows.deadPluginReason;
-import static org.nemo.bridge.crash.OutboxRows.pluginRow;
-import static org.nemo.bridge.crash.OutboxRows.status;
+import static org.nemo.bridge.support.OutboxRows.awaitDead;
+import static org.nemo.bridge.support.OutboxRows.awaitTrue;
+import static org.nemo.bridge.support.OutboxRows.deadPluginReason;
+import static org.nemo.bridge.support.OutboxRows.pluginRow;
+import static org.nemo.bridge.support.OutboxRows.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

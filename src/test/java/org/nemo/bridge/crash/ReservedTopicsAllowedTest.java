@@ -20,8 +20,8 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static org.nemo.bridge.crash.OutboxRows.awaitStatus;
-import static org.nemo.bridge.crash.OutboxRows.status;
+import static org.nemo.bridge.support.OutboxRows.awaitStatus;
+import static org.nemo.bridge.support.OutboxRows.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.outbound.ToolMessages;
 import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
@@ -29,6 +27,8 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import org.nemo.bridge.config.InboundProperties;
+import org.nemo.bridge.wire.WireTime;
 
 /**
  * The inbound contract (DESIGN §7), end to end: a real MQTT 5 broker, the service's routes,
@@ -380,7 +380,7 @@ abstract class InboundContract {
             Timestamp lastSeen = db.queryForObject("SELECT max(received_at) FROM mqtt_bridge.telemetry WHERE machine_id = 'press-7'",
                     Timestamp.class);
             assertThat(offline.path("last_seen").asText()).isEqualTo(
-                    ToolMessages.WIRE_TIME.format(lastSeen.toInstant().atOffset(ZoneOffset.UTC)));
+                    WireTime.format(lastSeen.toInstant()));
 
             machine.publish("factory/machine/press-7/telemetry", "{\"temperature\":32}");
             JsonNode back = dashboard.await(r -> r.topic().equals(status), 3, WAIT).get(2).json();

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.outbound.ToolMessages;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
@@ -28,6 +27,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import org.nemo.bridge.wire.WireTime;
 
 /**
  * Issue 9, end to end: interlocks, tool metadata, reservations, areas and area access as a
@@ -361,6 +361,6 @@ class NemoCoverageTest {
     }
 
     private static String wire(Instant instant) {
-        return ToolMessages.WIRE_TIME.format(instant.atOffset(java.time.ZoneOffset.UTC));
+        return WireTime.format(instant);
     }
 }

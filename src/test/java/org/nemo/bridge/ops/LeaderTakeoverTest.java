@@ -18,6 +18,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import org.nemo.bridge.cluster.Leadership;
 
 /**
  * Two instances on one database and one broker: exactly one publishes; when it goes away

@@ -17,6 +17,7 @@ import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.TestCertificates;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import org.nemo.bridge.mqtt.BrokerSettings;
 
 /**
  * The publishing connection against a private Mosquitto that requires TLS, mutual TLS or a

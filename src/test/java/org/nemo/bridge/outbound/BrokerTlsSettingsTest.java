@@ -10,6 +10,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.nemo.bridge.mqtt.BrokerSettings;
 
 /** The broker TLS settings as Spring Boot binds them at start. */
 class BrokerTlsSettingsTest {

@@ -3,7 +3,6 @@ package org.nemo.bridge.outbound;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,8 +22,7 @@ class StateSizeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TIME = "2026-04-10T22:50:57.123+00:00";
 
-    private final ToolMessages messages = new ToolMessages(JSON,
-            new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state")));
+    private final StateFitter messages = new StateFitter(JSON);
 
     @Test
     void aStateThatFitsIsSentWhole() throws Exception {
@@ -147,7 +145,7 @@ class StateSizeTest {
 
     private JsonNode sent(ObjectNode state) throws Exception {
         byte[] bytes = messages.stateBytes(state);
-        assertThat(bytes).hasSizeLessThanOrEqualTo(ToolMessages.STATE_MAX_BYTES);
+        assertThat(bytes).hasSizeLessThanOrEqualTo(StateFitter.STATE_MAX_BYTES);
         return JSON.readTree(bytes);
     }
 

@@ -58,7 +58,7 @@ class TopicMapTest {
     @Test
     void aRowsOwnTopicStaysUnderThePrefixAndOutOfTheBridgesOwnSubtrees() {
         TopicMap guarded = new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state"),
-                List.of("nemo/inbound/#", "factory/machine/+/telemetry"), false);
+                List.of("nemo/inbound/#", "factory/machine/+/telemetry"), false, Map.of());
         for (String topic : List.of("nemo/inbound/spoof", "nemo/inbound", "nemo/tools/1/state", "nemo/bridge/status")) {
             assertThatThrownBy(() -> guarded.rowTopic(topic)).as(topic).hasMessageContaining("own subtree");
         }
@@ -70,8 +70,8 @@ class TopicMapTest {
     @Test
     void theReservedSubtreesOpenWhenTheSettingAllowsThem() {
         TopicMap open = new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state"),
-                List.of("nemo/inbound/#"), true);
-        assertThat(open.eventTopic("custom", null, "nemo/inbound/spoof")).isEqualTo("nemo/inbound/spoof");
+                List.of("nemo/inbound/#"), true, Map.of());
+        assertThat(open.eventTopic("custom", null, "nemo/inbound/spoof", null)).isEqualTo("nemo/inbound/spoof");
         assertThat(open.rowTopic("nemo/tools/1/state")).isEqualTo("nemo/tools/1/state");
         assertThat(open.rowTopic("nemo/bridge/status")).isEqualTo("nemo/bridge/status");
         assertThatThrownBy(() -> open.rowTopic("factory/machine/x/telemetry")).hasMessageContaining("outside the prefix");
@@ -86,5 +86,30 @@ class TopicMapTest {
             node.put(field, (String) value);
         }
         return node;
+    }
+
+    @Test
+    void destinationsAddTopicsForTheirKindFilledInLikeTheTopicMapButNotUnderThePrefix() {
+        TopicMap withWall = new TopicMap("nemo", Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state"),
+                List.of("nemo/inbound/#"), false,
+                Map.of("tool_state", List.of("lab/wall/{tool_id}"), "reservation_created", List.of("lab/desk/{reservation_id}", "nemo/log/{event_type}")));
+        assertThat(withWall.destinations("tool_state", 7, null)).containsExactly("lab/wall/7");
+        assertThat(withWall.destinations("reservation_created", null, payload("reservation_id", 42)))
+                .containsExactly("lab/desk/42", "nemo/log/reservation_created");
+        assertThat(withWall.destinations("tool_enabled", 7, null)).isEmpty();
+        // a level filled in from data stays one level
+        assertThatThrownBy(() -> withWall.destinations("reservation_created", null, payload("reservation_id", "1/#")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aDestinationThatCanNeverBeATopicOrLandsInTheBridgesOwnSubtreesStopsTheStart() {
+        Map<String, String> templates = Map.of("default", "events/{event_type}", "tool_state", "tools/{tool_id}/state");
+        assertThatThrownBy(() -> new TopicMap("nemo", templates, List.of("nemo/inbound/#"), false,
+                Map.of("tool_state", List.of("lab/wall/+/{tool_id}"))))
+                .hasMessageContaining("bridge.destinations.tool_state: 'lab/wall/+/{tool_id}' is no topic to publish to");
+        assertThatThrownBy(() -> new TopicMap("nemo", templates, List.of("nemo/inbound/#"), false,
+                Map.of("tool_enabled", List.of("nemo/inbound/{tool_id}"))))
+                .hasMessageContaining("bridge.destinations.tool_enabled").hasMessageContaining("own subtree");
     }
 }

@@ -1,4 +1,4 @@
-package org.nemo.bridge.ops;
+package org.nemo.bridge.cluster;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,4 +1,4 @@
-package org.nemo.bridge.crash;
+package org.nemo.bridge.support;
 
 import java.time.Duration;
 import java.util.List;
@@ -9,16 +9,16 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The outbox and the plugin's queue as the bad-input tests read and fill them. */
-final class OutboxRows {
+public final class OutboxRows {
 
     /** How long a row may take to be published or set aside. */
-    static final Duration WITHIN = Duration.ofSeconds(20);
+    public static final Duration WITHIN = Duration.ofSeconds(20);
 
     private OutboxRows() {
     }
 
     /** A row in the plugin's queue, with the NOTIFY the plugin sends. */
-    static long pluginRow(JdbcTemplate db, String topic, String payload) {
+    public static long pluginRow(JdbcTemplate db, String topic, String payload) {
         Long id = db.queryForObject("INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
                 + " VALUES (?, ?, 1, false, false, now()) RETURNING id", Long.class, topic, payload);
         db.queryForObject("SELECT pg_notify('nemo_mqtt_events', ?)", Object.class, String.valueOf(id));
@@ -26,28 +26,28 @@ final class OutboxRows {
     }
 
     /** Why the plugin row was set aside, or null while it is not. */
-    static String deadPluginReason(JdbcTemplate db, long queueId) {
+    public static String deadPluginReason(JdbcTemplate db, long queueId) {
         List<String> reasons = db.queryForList("SELECT last_error FROM mqtt_bridge.plugin_queue_dead WHERE queue_id = ?", String.class, queueId);
         return reasons.isEmpty() ? null : reasons.get(0);
     }
 
-    static String status(JdbcTemplate db, long id) {
+    public static String status(JdbcTemplate db, long id) {
         return db.queryForObject("SELECT status FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
     }
 
-    static void awaitStatus(JdbcTemplate db, long id, String wanted) {
+    public static void awaitStatus(JdbcTemplate db, long id, String wanted) {
         awaitTrue("row " + id + " " + wanted, () -> wanted.equals(status(db, id)));
     }
 
     /** Waits for the outbox row to go dead; its reason is there and safe for a log line. */
-    static String awaitDead(JdbcTemplate db, long id) {
+    public static String awaitDead(JdbcTemplate db, long id) {
         awaitStatus(db, id, "dead");
         String reason = db.queryForObject("SELECT last_error FROM mqtt_bridge.outbox WHERE id = ?", String.class, id);
         assertThat(reason).as("last_error of dead event " + id).isNotBlank().doesNotContain("\u0001", "\n", "\r");
         return reason;
     }
 
-    static void awaitTrue(BooleanSupplier condition) {
+    public static void awaitTrue(BooleanSupplier condition) {
         awaitTrue("condition", condition);
     }
 

@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 /**
  * Where and how to publish right now: from application.yaml, or from the plugin's enabled

@@ -1,4 +1,4 @@
-package org.nemo.bridge.ops;
+package org.nemo.bridge.cluster;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,4 +1,4 @@
-package org.nemo.bridge.inbound;
+package org.nemo.bridge.config;
 
 import java.time.Duration;
 

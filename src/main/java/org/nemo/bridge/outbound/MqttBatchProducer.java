@@ -12,6 +12,7 @@ import org.apache.camel.Message;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.apache.camel.support.DefaultProducer;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -57,15 +58,26 @@ class MqttBatchProducer extends DefaultProducer {
 
     @Override
     public void process(Exchange exchange) throws MqttException {
-        Iterable<?> body = exchange.getMessage().getBody(Iterable.class);
+        Object body = exchange.getMessage().getBody();
         List<Outgoing> batch = new ArrayList<>();
-        if (body != null) {
+        if (body instanceof Iterable<?> elements) {
             int position = 0;
-            for (Object element : body) {
+            for (Object element : elements) {
                 outgoing(element, position++, batch);
             }
+            publish(exchange, batch);
+            return;
         }
+        // one message, the exchange's own: a refusal fails the exchange, as camel-paho-mqtt5's producer does
+        outgoing(exchange.getMessage(), 0, batch);
         publish(exchange, batch);
+        List<?> refused = exchange.getProperty(MqttBatchComponent.REFUSED, List.class);
+        if (!refused.isEmpty()) {
+            throw new PublishRejectedException(String.valueOf(((Map<?, ?>) refused.get(0)).get("reason")));
+        }
+        if (exchange.getProperty(MqttBatchComponent.ACKNOWLEDGED, List.class).isEmpty()) {
+            throw new MqttException(MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED);
+        }
     }
 
     /** The message once for each of its topics (its recipient list), all under its row. */
@@ -114,6 +126,10 @@ class MqttBatchProducer extends DefaultProducer {
     }
 
     private MqttProperties properties(Message message) {
+        // camel-paho-mqtt5's header, when a route sets the properties whole
+        if (message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES) instanceof MqttProperties given) {
+            return given;
+        }
         MqttProperties properties = new MqttProperties();
         String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
         if (contentType != null) {

@@ -3,8 +3,8 @@ package org.nemo.bridge.outbound;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -13,47 +13,50 @@ import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
- * The publishing connection's Paho client, behind the drains' mqtt-batch endpoint and the
- * camel-paho-mqtt5 endpoint of the machine statuses. Paho's blocking publish treats a
- * PUBACK that carries an error reason code as success; this one reports it, so that a row is
- * {@code published} only when the broker really accepted it. It also refuses, before sending,
- * what the broker would refuse by closing the connection (invalid topic, too large) and what
- * Paho would refuse only on its sender thread, which drops the connection (a control character
- * in the topic or a user property): that message fails alone, the connection stays.
+ * The publishing connection, behind the mqtt-batch endpoints (the drains, the machine
+ * statuses) and the bridge status: one Paho {@link MqttAsyncClient} per broker target, replaced
+ * when the broker settings change, so the endpoints keep holding this object and the routes
+ * need no restart. Paho's blocking publish treats a PUBACK that carries an error reason code as
+ * success; this one reports it, so that a row is {@code published} only when the broker really
+ * accepted it. It also refuses, before sending, what the broker would refuse by closing the
+ * connection (invalid topic, too large) and what Paho would refuse only on its sender thread,
+ * which drops the connection (a control character in the topic or a user property): that
+ * message fails alone, the connection stays.
  */
-public class OutboundMqttClient extends MqttClient {
+public class OutboundMqttClient {
 
     private volatile long maximumPacketSize = Long.MAX_VALUE;
     private volatile int receiveMaximum = 65_535;
+    private final String clientId;
+    private final long timeToWait;
     private final int maxPayloadBytes;
+    private volatile MqttAsyncClient client;
     private MqttCallback callback;
 
     public OutboundMqttClient(String brokerUrl, String clientId, long publishTimeoutMillis, int maxPayloadBytes)
             throws MqttException {
-        super(brokerUrl, clientId, new MemoryPersistence());
+        this.clientId = clientId;
+        this.timeToWait = publishTimeoutMillis;
         this.maxPayloadBytes = maxPayloadBytes;
-        setTimeToWait(publishTimeoutMillis);
+        this.client = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
     }
 
-    @Override
-    public void setCallback(MqttCallback callback) {
+    public synchronized void setCallback(MqttCallback callback) {
         this.callback = callback;
-        super.setCallback(callback);
+        client.setCallback(callback);
     }
 
-    /**
-     * Points this client at another broker (a configuration reload). The Camel endpoint keeps
-     * holding this same object, so the routes need no restart. Call while disconnected.
-     */
+    /** Points this client at another broker (a configuration reload): a new Paho client for it. Call while disconnected. */
     synchronized void retarget(String brokerUrl) throws MqttException {
-        if (brokerUrl.equals(getServerURI())) {
+        if (brokerUrl.equals(client.getServerURI())) {
             return;
         }
-        MqttAsyncClient old = aClient;
-        aClient = new MqttAsyncClient(brokerUrl, getClientId(), new MemoryPersistence());
+        MqttAsyncClient old = client;
+        MqttAsyncClient next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
         if (callback != null) {
-            aClient.setCallback(callback);
+            next.setCallback(callback);
         }
+        client = next;
         maximumPacketSize = Long.MAX_VALUE;
         receiveMaximum = 65_535;
         try {
@@ -63,8 +66,37 @@ public class OutboundMqttClient extends MqttClient {
         }
     }
 
-    private synchronized MqttAsyncClient current() {
-        return aClient;
+    private MqttAsyncClient current() {
+        return client;
+    }
+
+    public String getServerURI() {
+        return current().getServerURI();
+    }
+
+    public boolean isConnected() {
+        return current().isConnected();
+    }
+
+    /** Connects and waits for the CONNACK (at most the publish timeout); the token holds the broker's properties. */
+    public IMqttToken connectWithResult(MqttConnectionOptions options) throws MqttException {
+        IMqttToken token = current().connect(options);
+        token.waitForCompletion(timeToWait);
+        return token;
+    }
+
+    /** A clean DISCONNECT, waiting at most {@code quiesceMillis} for work in progress and as long for the broker. */
+    public void disconnect(long quiesceMillis) throws MqttException {
+        current().disconnect(quiesceMillis).waitForCompletion(quiesceMillis);
+    }
+
+    public void disconnectForcibly(long quiesceMillis, long disconnectMillis, boolean sendDisconnect) throws MqttException {
+        current().disconnectForcibly(quiesceMillis, disconnectMillis, sendDisconnect);
+    }
+
+    /** Releases the Paho client's threads for good. */
+    public void close() throws MqttException {
+        current().close(true);
     }
 
     /** The broker's Maximum Packet Size from its CONNACK, when it sent one. */
@@ -81,7 +113,7 @@ public class OutboundMqttClient extends MqttClient {
         return receiveMaximum;
     }
 
-    @Override
+    /** Publishes and waits for the broker's acceptance (see {@link #awaitAccepted}). */
     public void publish(String topic, MqttMessage message) throws MqttException {
         IMqttToken token = publishAsync(topic, message);
         awaitAccepted(token, topic);
@@ -107,7 +139,7 @@ public class OutboundMqttClient extends MqttClient {
      * an {@link MqttException} when none came in time or the connection was lost.
      */
     public void awaitAccepted(IMqttToken token, String topic) throws MqttException {
-        token.waitForCompletion(getTimeToWait());
+        token.waitForCompletion(timeToWait);
         int[] reasonCodes = token.getReasonCodes();
         if (reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
             throw new PublishRejectedException("broker rejected the message on " + topic + " with reason code 0x"

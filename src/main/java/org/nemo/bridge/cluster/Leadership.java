@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether this instance is the one that publishes (DESIGN §5), from Camel's cluster service
+ * Whether this instance is the one that publishes, from Camel's cluster service
  * for the {@code bridge} namespace — the same one the {@code master:bridge:} routes follow.
  * Without a cluster service every instance leads (a single instance).
  */

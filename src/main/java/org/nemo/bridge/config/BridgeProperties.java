@@ -19,7 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * The {@code bridge.*} settings (DESIGN §8), checked at start: a value out of range or a mode
+ * The {@code bridge.*} settings, checked at start: a value out of range or a mode
  * that is not one of its enum's values stops the start with the setting's name. Defaults live
  * in application.yaml, where each key has its comment; the values here only make the object
  * usable in tests. The javadoc of each component is what an IDE shows (configuration metadata).

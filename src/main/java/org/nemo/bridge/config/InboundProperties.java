@@ -5,7 +5,7 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
-/** The {@code bridge.inbound.*} settings (DESIGN §7, §8); commented in application.yaml. */
+/** The {@code bridge.inbound.*} settings; commented in application.yaml. */
 @ConfigurationProperties("bridge.inbound")
 public record InboundProperties(
         @DefaultValue("factory/machine/+/telemetry") String telemetryTopic,

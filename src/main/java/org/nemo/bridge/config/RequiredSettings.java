@@ -7,7 +7,7 @@ import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 
 /**
- * A production start needs the NEMO database and the broker (DESIGN §8): without either it
+ * A production start needs the NEMO database and the broker: without either it
  * stops before anything starts, with one line naming the setting. The embedded database and
  * broker belong to the demo ({@code ./mvnw spring-boot:test-run}), never a silent fallback.
  */

@@ -20,7 +20,7 @@ import org.springframework.core.NestedExceptionUtils;
 import org.nemo.bridge.wire.WireTime;
 
 /**
- * Which machines are alive (DESIGN §7): the cut-off for going offline, the retained
+ * Which machines are alive: the cut-off for going offline, the retained
  * {@code factory/machine/{id}/status} message, and the machines-online gauge.
  */
 public class MachineLiveness {

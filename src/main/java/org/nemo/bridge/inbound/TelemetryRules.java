@@ -21,7 +21,7 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
- * The telemetry rules (DESIGN §7): what a machine's message becomes. The machine comes from
+ * The telemetry rules: what a machine's message becomes. The machine comes from
  * the payload's machine_id, else from the topic's {@code +} level; the three sensors are
  * optional numbers; a timestamp before 2025 or one that cannot be read gives way to the
  * receive time; other numeric fields are kept; anything unreadable is rejected with a reason.

@@ -8,7 +8,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The plugin's signed envelope (DESIGN §6), byte for byte what its Python
+ * The plugin's signed envelope, byte for byte what its Python
  * {@code json.dumps({"payload": p, "hmac": sig, "algo": "sha256"})} writes: ", " and ": "
  * separators and ASCII-only escaping, so a subscriber verifying with the same key accepts it.
  */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
@@ -11,44 +12,65 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** The outbox as ops see it (DESIGN §9): pending, lag, dead, published by outcome, latency. */
+/** The outbox as ops see it: pending, lag, dead, and per source (outbox, plugin-queue) published by outcome and latency. */
 public class OutboxMetrics {
 
-    private final Counter published;
-    private final Counter dead;
-    private final Timer latency;
+    static final String OUTBOX = "outbox";
+
+    private final MeterRegistry registry;
+    /** Per source (outbox, plugin-queue): published and dead counters, and the commit → PUBACK latency. */
+    private final Map<String, Source> sources = new ConcurrentHashMap<>();
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong deadRows = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
 
     public OutboxMetrics(MeterRegistry registry) {
-        published = Counter.builder("nemo.outbox.published").tag("outcome", "published")
-                .description("Outbox events acknowledged by the broker").register(registry);
-        dead = Counter.builder("nemo.outbox.published").tag("outcome", "dead")
-                .description("Outbox events the broker rejected or that could not be serialized").register(registry);
-        latency = Timer.builder("nemo.publish.latency").description("From the event's commit to the broker's PUBACK")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry);
+        this.registry = registry;
+        source(OUTBOX);
         Gauge.builder("nemo.outbox.pending", pending, AtomicLong::get).description("Events waiting to be published").register(registry);
         Gauge.builder("nemo.outbox.dead", deadRows, AtomicLong::get).description("Events kept as dead").register(registry);
         Gauge.builder("nemo.outbox.lag", lagMillis, v -> v.get() / 1000.0).baseUnit("seconds")
                 .description("Age of the oldest pending event").register(registry);
     }
 
-    /** After a batch was acknowledged and marked: the rows the UPDATE marked, each with its created_at. */
+    /** After a batch of the outbox was acknowledged and marked: the rows the UPDATE marked, each with its created_at. */
     public void published(List<Map<String, Object>> marked) {
+        published(marked, OUTBOX);
+    }
+
+    /** As above, for a drain's source: {@code outbox} or {@code plugin-queue} (the {@code source} tag). */
+    public void published(List<Map<String, Object>> marked, String source) {
+        Source meters = source(source);
         Instant now = Instant.now();
-        published.increment(marked.size());
+        meters.published.increment(marked.size());
         for (Map<String, Object> row : marked) {
             Object createdAt = row.get("created_at");
             if (createdAt != null) {
-                latency.record(Duration.between(ToolMessages.instant(createdAt), now));
+                meters.latency.record(Duration.between(ToolMessages.instant(createdAt), now));
             }
         }
     }
 
     public void dead() {
-        dead.increment();
+        dead(OUTBOX);
+    }
+
+    public void dead(String source) {
+        source(source).dead.increment();
+    }
+
+    private Source source(String name) {
+        return sources.computeIfAbsent(name, tag -> new Source(
+                Counter.builder("nemo.outbox.published").tag("outcome", "published").tag("source", tag)
+                        .description("Rows acknowledged by the broker, by source (outbox, plugin-queue)").register(registry),
+                Counter.builder("nemo.outbox.published").tag("outcome", "dead").tag("source", tag)
+                        .description("Rows the broker rejected or that could not be published, by source").register(registry),
+                Timer.builder("nemo.publish.latency").tag("source", tag).description("From the row's commit to the broker's PUBACK")
+                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry)));
+    }
+
+    private record Source(Counter published, Counter dead, Timer latency) {
     }
 
     /** From the periodic outbox census: {pending, dead, lag_ms}. */

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Whether the LISTEN connection is up; one log line per change (DESIGN §9 nemo.pg.listen.connected). */
+/** Whether the LISTEN connection is up; one log line per change (metric nemo.pg.listen.connected). */
 public class PgListenerState {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgListenerState.class);

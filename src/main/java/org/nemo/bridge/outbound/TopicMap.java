@@ -11,13 +11,13 @@ import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
- * Event type → topic, from {@code bridge.topics} (DESIGN §4): templates under the prefix with
+ * Event type → topic, from {@code bridge.topics}: templates under the prefix with
  * {@code {tool_id}}, {@code {event_type}} and, for events that are not about a tool, any field
  * of the event's payload ({@code {reservation_id}}, {@code {area_id}}, {@code {access_id}}).
  * Every topic it returns passed {@link TopicRules}: a level built from data never contains
  * {@code /}, a wildcard or a control character, so no event can leave its place in the tree.
  * A topic a row names itself (an explicit {@code enqueue} topic, a plugin-queue row) must stay
- * under the prefix and out of the bridge's own subtrees (DESIGN §4): its inbound topics, the
+ * under the prefix and out of the bridge's own subtrees: its inbound topics, the
  * tools' retained state and the bridge status, unless {@code allowReserved} says otherwise.
  */
 public class TopicMap {

@@ -78,7 +78,8 @@ class OperabilityTest {
                 "nemo_pg_listen_connected", "nemo_bridge_leader", "camel_exchanges_total"}) {
             assertThat(prometheus).as(name).contains(name);
         }
-        assertThat(prometheus).contains("nemo_outbox_published_total{application=\"nemo-mqtt-bridge\",outcome=\"published\"}")
+        // the row just published counts under its source; the plugin queue's rows count apart
+        assertThat(prometheus).containsPattern("nemo_outbox_published_total\\{application=\"nemo-mqtt-bridge\",outcome=\"published\",source=\"outbox\"} [1-9]")
                 .containsPattern("nemo_mqtt_connected\\{[^}]*} 1");
     }
 

@@ -3,6 +3,7 @@ package org.nemo.bridge;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.nemo.bridge.config.DerivedSettings;
+import org.nemo.bridge.config.NemoTriggers;
 import org.nemo.bridge.config.RequiredSettings;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
@@ -19,6 +20,12 @@ public class BridgeApplication {
     @Bean
     static DerivedSettings derivedSettings() {
         return new DerivedSettings();
+    }
+
+    /** NEMO's triggers, re-created after Flyway's migrate at every start. */
+    @Bean
+    NemoTriggers nemoTriggers() {
+        return new NemoTriggers();
     }
 
     public static void main(String[] args) {

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
+import org.nemo.bridge.config.NemoTriggers;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestDatabase;
@@ -194,7 +195,7 @@ public final class Bench {
         // the bridge's schema, migrated here so that the baseline finds the same outbox,
         // enqueue() and triggers; the bridge's own Flyway then finds nothing left to do
         Flyway.configure().dataSource(dataSource).schemas("mqtt_bridge").createSchemas(true)
-                .locations("classpath:db/migration", "classpath:db/callback")
+                .locations("classpath:db/migration").callbacks(new NemoTriggers())
                 .placeholders(Map.of("nemo_schema", "public", "nemo_triggers", "true", "plugin_queue", "on",
                         "nemo_events_interlock", "true", "nemo_events_tools", "true", "nemo_events_reservations", "true",
                         "nemo_events_areas", "true", "nemo_events_area_access", "true", "nemo_reservation_horizon", "24h"))

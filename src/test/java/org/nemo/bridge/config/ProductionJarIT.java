@@ -133,6 +133,89 @@ class ProductionJarIT {
         }
     }
 
+    /**
+     * What docker/Dockerfile does to the jar: extracted into layers, a class-data archive trained
+     * without a database or broker (the image build has neither), then started with it: the
+     * training exits 0 and writes the archive, and the service started with it uses it (the JVM
+     * maps the archive's classes) and publishes.
+     */
+    @Test
+    void theImagesClassDataArchiveIsTrainedWithoutADatabaseAndUsedAtStart() throws Exception {
+        Path extracted = elsewhere.resolve("extracted");
+        Path app = elsewhere.resolve("app");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        assertThat(run(elsewhere, List.of(java, "-Djarmode=tools", "-jar", JAR.toString(), "extract", "--layers", "--destination",
+                extracted.toString()))).isZero();
+        Files.createDirectories(app);
+        for (String layer : List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application")) {
+            copyTree(extracted.resolve(layer), app);
+        }
+        List<String> flags = List.of("-Xms32m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+        List<String> training = new ArrayList<>(List.of(java));
+        training.addAll(flags);
+        training.addAll(List.of("-XX:ArchiveClassesAtExit=bridge.jsa", "-Xlog:cds=error", "-Dspring.context.exit=onRefresh",
+                "-jar", "nemo-mqtt-bridge.jar", "--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/cds-training",
+                "--bridge.mqtt.broker-url=tcp://127.0.0.1:1", "--bridge.admin.password=cds-training",
+                "--spring.flyway.enabled=false", "--server.port=0"));
+        assertThat(run(app, training)).as("the training run's exit code; log:\n" + Files.readString(app.resolve("run.log"))).isZero();
+        assertThat(app.resolve("bridge.jsa")).isNotEmptyFile();
+
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(flags);
+        command.addAll(List.of("-XX:SharedArchiveFile=bridge.jsa", "-Xshare:on", "-jar", "nemo-mqtt-bridge.jar"));
+        command.addAll(connected());
+        Process bridge = new ProcessBuilder(command).directory(app.toFile()).redirectErrorStream(true)
+                .redirectOutput(app.resolve("bridge.log").toFile()).start();
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/cds_check")) {
+            awaitStarted(app.resolve("bridge.log"), bridge);
+            new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
+                    .queryForObject("SELECT mqtt_bridge.enqueue('cds_check', '{}'::jsonb)", Long.class);
+            display.awaitOne("nemo/events/cds_check", Duration.ofSeconds(30));
+        } finally {
+            bridge.destroy();
+            if (!bridge.waitFor(30, TimeUnit.SECONDS)) {
+                bridge.destroyForcibly();
+            }
+        }
+    }
+
+    private static int run(Path dir, List<String> command) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("run.log").toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.equals("JAVA_TOOL_OPTIONS"));
+        Process process = builder.start();
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(command + " did not end within 180 s");
+        }
+        return process.exitValue();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.exists(from)) {
+            return;
+        }
+        try (var paths = Files.walk(from)) {
+            for (Path source : paths.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void awaitStarted(Path log, Process bridge) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!Files.readString(log).contains("Started BridgeApplication")) {
+            assertThat(bridge.isAlive()).as("the bridge is running; log:\n" + Files.readString(log)).isTrue();
+            assertThat(System.currentTimeMillis()).as("started within 120 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
     private static List<String> connected(String... more) {
         List<String> args = new ArrayList<>(List.of("--spring.datasource.url=" + DATABASE, "--spring.datasource.username=postgres",
                 "--bridge.mqtt.broker-url=" + BROKER.url(), "--bridge.admin.password=jar-test", "--server.port=0",

@@ -31,7 +31,7 @@ class ContainerImageTest {
         assertThat(froms).hasSize(2);
         Matcher stage = Pattern.compile("FROM \\S+ AS (\\S+)").matcher(froms.get(0));
         assertThat(stage.matches()).as(froms.get(0)).isTrue();
-        assertThat(lines).anyMatch(l -> l.startsWith("RUN java -Djarmode=tools -jar ") && l.contains(" extract --layers --launcher"));
+        assertThat(lines).anyMatch(l -> l.startsWith("RUN java -Djarmode=tools -jar ") && l.contains(" extract --layers "));
 
         List<String> copies = lines.subList(lines.indexOf(froms.get(1)), lines.size()).stream()
                 .filter(l -> l.startsWith("COPY ")).toList();
@@ -39,7 +39,18 @@ class ContainerImageTest {
         for (int i = 0; i < LAYERS.size(); i++) {
             assertThat(copies.get(i)).startsWith("COPY --from=" + stage.group(1) + " ").contains("/" + LAYERS.get(i) + "/");
         }
-        assertThat(lines).contains("ENTRYPOINT [\"java\", \"org.springframework.boot.loader.launch.JarLauncher\"]");
+        assertThat(lines).contains("ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=bridge.jsa\", \"-Xlog:cds=error\", \"-jar\", \"nemo-mqtt-bridge.jar\"]");
+    }
+
+    @Test
+    void theClassDataArchiveIsTrainedInTheImageWithItsFlagsAndNoDatabase() throws IOException {
+        List<String> lines = instructions();
+        String training = lines.stream().filter(l -> l.contains("-XX:ArchiveClassesAtExit=bridge.jsa")).findFirst().orElseThrow();
+        assertThat(training).startsWith("RUN ").contains("-Dspring.context.exit=onRefresh", "SPRING_FLYWAY_ENABLED=false",
+                "-jar nemo-mqtt-bridge.jar");
+        // trained with the flags it runs with: ENV before the training run
+        assertThat(lines.indexOf(training)).isGreaterThan(
+                lines.indexOf(lines.stream().filter(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS=")).findFirst().orElseThrow()));
     }
 
     @Test

@@ -1,4 +1,4 @@
--- NEMO triggers: re-created on every start (idempotent), so that an upgrade of the bridge
+-- NEMO triggers: re-created on every start (idempotent, by NemoTriggers after Flyway's migrate), so that an upgrade of the bridge
 -- upgrades them and `bridge.nemo.triggers` switches them on or off.
 -- NEMO's tables are never altered; only these triggers are added to them.
 -- Placeholders: nemo_schema (where NEMO's tables live), nemo_triggers (true | false), one

@@ -60,14 +60,18 @@ public class OutboxMetrics {
     }
 
     private Source source(String name) {
-        return sources.computeIfAbsent(name, tag -> new Source(
-                Counter.builder("nemo.outbox.published").tag("outcome", "published").tag("source", tag)
-                        .description("Rows acknowledged by the broker, by source (outbox, plugin-queue)").register(registry),
-                Counter.builder("nemo.outbox.published").tag("outcome", "dead").tag("source", tag)
-                        .description("Rows the broker rejected or that could not be published, by source").register(registry),
-                Timer.builder("nemo.publish.latency").tag("source", tag).description("From the row's commit to the broker's PUBACK")
-                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry)));
+        return sources.computeIfAbsent(name, this::register);
+    }
+
+    private Source register(String source) {
+        Counter published = Counter.builder("nemo.outbox.published").tag("outcome", "published").tag("source", source)
+                .description("Rows acknowledged by the broker, by source (outbox, plugin-queue)").register(registry);
+        Counter dead = Counter.builder("nemo.outbox.published").tag("outcome", "dead").tag("source", source)
+                .description("Rows the broker rejected or that could not be published, by source").register(registry);
+        Timer latency = Timer.builder("nemo.publish.latency").tag("source", source).description("From the row's commit to the broker's PUBACK")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+        return new Source(published, dead, latency);
     }
 
     private record Source(Counter published, Counter dead, Timer latency) {

@@ -1,6 +1,7 @@
 package org.nemo.bridge.outbound;
 
 import java.time.Duration;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -81,7 +82,9 @@ class DestinationsTest {
             Received archive = everything.awaitOne("nemo/archive/tool_disabled", ARRIVAL);
             assertThat(billing.payload()).isEqualTo(disabled.payload()).isEqualTo(archive.payload());
             assertThat(everything.on("lab/billing/" + tool)).hasSize(1);
-            assertThat(everything.on("lab/wall/" + tool + "/state")).hasSizeGreaterThanOrEqualTo(2);
+            // the state the end of the use changed, after the event's copies: free again, on the wall too
+            List<Received> walls = everything.await(r -> r.topic().equals("lab/wall/" + tool + "/state"), 2, ARRIVAL);
+            assertThat(walls.get(walls.size() - 1).json().path("in_use").asBoolean()).isFalse();
 
             long last = lab.db().queryForObject("SELECT max(id) FROM mqtt_bridge.outbox", Long.class);
             awaitStatus(lab.db(), last, "published");

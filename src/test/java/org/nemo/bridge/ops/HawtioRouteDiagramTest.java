@@ -1,0 +1,157 @@
+package org.nemo.bridge.ops;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.apache.camel.test.spring.junit5.DisableJmx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.nemo.bridge.support.Browser;
+import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.TestBridge;
+import org.nemo.bridge.support.TestDatabase;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Hawtio's diagram of the outbound route routes/outbox.yaml, in a real headless browser, as
+ * ops see it behind the admin login with the default read-only Jolokia: each stage of
+ * outbox-to-mqtt is a box. Saves the screenshot that the README and docs/architecture.md show.
+ */
+@DisableJmx(false)
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class HawtioRouteDiagramTest {
+
+    private static final HiveMqBroker BROKER = new HiveMqBroker();
+    private static final String DATABASE = TestDatabase.create("hawtio_diagram");
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        TestBridge.connect(registry, DATABASE, BROKER::url);
+    }
+
+    @AfterAll
+    static void stop() {
+        BROKER.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void hawtioDrawsTheStagesOfTheOutboundRoute() throws Exception {
+        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser test skipped");
+        ChromeDriver browser = Browser.start(1200, 1900);
+        try {
+            // the admin's Basic login on every request of the tab, Hawtio's Jolokia calls included
+            String login = Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8));
+            browser.executeCdpCommand("Network.enable", Map.of());
+            browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Basic " + login)));
+
+            browser.get("http://127.0.0.1:" + port + "/actuator/hawtio/camel/routeDiagram");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30), Duration.ofMillis(200));
+            By route = By.xpath("//button[contains(@class,'tree-view__node-text') and normalize-space()='outbox-to-mqtt']");
+            wait.until(d -> !d.findElements(route).isEmpty());
+            browser.findElement(route).click();
+            try {
+                // Hawtio opens on the diagram of all routes; then the selected route's alone
+                wait.until(d -> {
+                    List<String> drawn = labels(d);
+                    return !d.findElements(By.xpath("//*[text()='org.apache.camel:context=nemo-mqtt-bridge,type=routes,name=\"outbox-to-mqtt\"']")).isEmpty()
+                            && !drawn.isEmpty() && drawn.get(0).startsWith("From direct:outbo")
+                            && !d.findElements(By.cssSelector(".react-flow__edge")).isEmpty();
+                });
+            } catch (RuntimeException e) {
+                Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "hawtio-diagram-failed.png"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                throw e;
+            }
+
+            // the boxes are drawn again as their counts come in: read them once they hold still
+            List<List<String>> reads = new ArrayList<>();
+            new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(500)).until(d -> {
+                reads.add(labels(d));
+                int n = reads.size();
+                return n >= 3 && !reads.get(n - 1).isEmpty() && reads.get(n - 1).equals(reads.get(n - 2))
+                        && reads.get(n - 2).equals(reads.get(n - 3));
+            });
+            List<String> labels = reads.get(reads.size() - 1);
+            assertThat(browser.findElements(By.xpath("//*[normalize-space()='Error Occurred']"))).isEmpty();
+            // the route's stages, from its direct: endpoint to the batch publisher, in the order
+            // routes/outbox.yaml has them; Hawtio cuts a label at 17 characters, and its Camel
+            // model (5.2) has no marshal, so that step gets no box of its own
+            assertThat(labels).as("the boxes of the diagram").hasSize(10);
+            assertThat(labels.get(0)).startsWith("From direct:outbo");
+            assertThat(labels.get(1)).startsWith("Split").contains("toolMe");
+            assertThat(labels.subList(2, 4)).allMatch(l -> l.startsWith("Set Header: ${hea"));
+            assertThat(labels.get(4)).startsWith("Filter: ${header.");
+            assertThat(labels.subList(5, 7)).allMatch(l -> l.startsWith("Set Header: ${hea"));
+            assertThat(labels.get(7)).startsWith("Filter: ${header.");
+            assertThat(labels.get(8)).startsWith("Bean hmacSigner.s");
+            assertThat(labels.get(9)).startsWith("To mqtt-batch:out");
+            // each box named by its step's id in routes/outbox.yaml: the stages a reader recognises
+            String page = browser.findElement(By.tagName("body")).getText();
+            for (String id : List.of("messages-of-rows", "row", "problem", "publishable", "recipient-list", "retained",
+                    "events-only", "sign", "publish")) {
+                assertThat(page).as("the box of step " + id).contains("(ID: " + id + ")");
+            }
+            // drawn as a graph: an arrow into every box but the first
+            assertThat(browser.findElements(By.cssSelector(".react-flow__edge"))).hasSize(9);
+
+            // the view settles (fit to the page) and Hawtio's notifications are closed before the picture
+            Thread.sleep(1500);
+            wait.until(d -> {
+                for (WebElement close : d.findElements(By.cssSelector(".pf-v6-c-alert-group .pf-v6-c-alert__action button"))) {
+                    try {
+                        close.click();
+                    } catch (WebDriverException goneMeanwhile) {
+                        // a toast that closed by itself
+                    }
+                }
+                return d.findElements(By.cssSelector(".pf-v6-c-alert-group .pf-v6-c-alert")).isEmpty();
+            });
+            Thread.sleep(500);
+            Path shots = Path.of("docs", "screenshots");
+            Files.createDirectories(shots);
+            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), shots.resolve("hawtio-outbox-to-mqtt.png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** The boxes' labels as the page shows them, top to bottom (read at once: the diagram re-renders as counts come in). */
+    @SuppressWarnings("unchecked")
+    private static List<String> labels(WebDriver browser) {
+        return (List<String>) ((JavascriptExecutor) browser).executeScript("""
+                return Array.from(document.querySelectorAll('.react-flow__node'))
+                    .map(n => [n.getBoundingClientRect().top, n.querySelector('.camel-node-label')])
+                    .filter(([top, label]) => label)
+                    .sort((a, b) => a[0] - b[0])
+                    .map(([top, label]) => label.textContent.trim());""");
+    }
+}

@@ -153,10 +153,23 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     public void stop() {
         running = false;
         connector.shutdownNow();
+        try {
+            // a connect in progress ends (or times out) before the connection is let go
+            connector.awaitTermination(mqtt.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         boolean wasConnected = client.isConnected();
         disconnect(true);
         if (wasConnected) {
             LOG.info("MQTT broker disconnected {}", brokerUrl());
+        }
+        // Paho's threads go with the client: a connect that Paho completes after the stop (its
+        // waiting thread was interrupted) would otherwise keep a JVM whose start was refused alive
+        try {
+            client.close();
+        } catch (MqttException | RuntimeException e) {
+            LOG.debug("MQTT client close: {}", e.toString());
         }
     }
 
@@ -265,6 +278,10 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
+        if (!running) {
+            // completed after the stop: stop() closes the client, nothing to announce
+            return;
+        }
         connected = true;
         lastProblem = null;
         LOG.info("MQTT broker connected {}", serverURI);

@@ -164,10 +164,9 @@ class ProductionJarIT {
         command.addAll(flags);
         command.addAll(List.of("-XX:SharedArchiveFile=bridge.jsa", "-Xshare:on", "-jar", "nemo-mqtt-bridge.jar"));
         command.addAll(connected());
-        Process bridge = new ProcessBuilder(command).directory(app.toFile()).redirectErrorStream(true)
-                .redirectOutput(app.resolve("bridge.log").toFile()).start();
+        Process bridge = launch(app, command, app.resolve("bridge.log"));
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/cds_check")) {
-            awaitStarted(app.resolve("bridge.log"), bridge);
+            awaitLog(app.resolve("bridge.log"), bridge, "Started BridgeApplication");
             new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
                     .queryForObject("SELECT mqtt_bridge.enqueue('cds_check', '{}'::jsonb)", Long.class);
             display.awaitOne("nemo/events/cds_check", Duration.ofSeconds(30));
@@ -180,10 +179,7 @@ class ProductionJarIT {
     }
 
     private static int run(Path dir, List<String> command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("run.log").toFile());
-        builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.equals("JAVA_TOOL_OPTIONS"));
-        Process process = builder.start();
+        Process process = launch(dir, command, dir.resolve("run.log"));
         if (!process.waitFor(180, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError(command + " did not end within 180 s");
@@ -207,15 +203,6 @@ class ProductionJarIT {
         }
     }
 
-    private static void awaitStarted(Path log, Process bridge) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!Files.readString(log).contains("Started BridgeApplication")) {
-            assertThat(bridge.isAlive()).as("the bridge is running; log:\n" + Files.readString(log)).isTrue();
-            assertThat(System.currentTimeMillis()).as("started within 120 s").isLessThan(deadline);
-            Thread.sleep(200);
-        }
-    }
-
     private static List<String> connected(String... more) {
         List<String> args = new ArrayList<>(List.of("--spring.datasource.url=" + DATABASE, "--spring.datasource.username=postgres",
                 "--bridge.mqtt.broker-url=" + BROKER.url(), "--bridge.admin.password=jar-test", "--server.port=0",
@@ -229,9 +216,13 @@ class ProductionJarIT {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString()));
         command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
-                .redirectOutput(elsewhere.resolve("bridge.log").toFile());
-        // nothing from this machine's environment decides the start
+        return launch(elsewhere, command, elsewhere.resolve("bridge.log"));
+    }
+
+    /** A process in {@code dir}, its output in {@code log}; nothing from this machine's environment decides the start. */
+    private static Process launch(Path dir, List<String> command, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.startsWith("CAMEL_")
                 || k.equals("JAVA_TOOL_OPTIONS"));
         return builder.start();
@@ -265,16 +256,20 @@ class ProductionJarIT {
     }
 
     private String awaitLog(Process bridge, String text) throws Exception {
+        return awaitLog(elsewhere.resolve("bridge.log"), bridge, text);
+    }
+
+    private static String awaitLog(Path file, Process bridge, String text) throws Exception {
         long deadline = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < deadline) {
-            String log = log();
+            String log = Files.readString(file);
             if (log.contains(text)) {
                 return log;
             }
             assertThat(bridge.isAlive()).as("bridge running; log:\n" + log).isTrue();
             Thread.sleep(200);
         }
-        throw new AssertionError("no '" + text + "' in the log:\n" + log());
+        throw new AssertionError("no '" + text + "' in the log:\n" + Files.readString(file));
     }
 
     private record Run(int exitCode, String log) {

@@ -29,6 +29,12 @@ public class BridgeApplication {
     }
 
     public static void main(String[] args) {
-        SpringApplication.run(BridgeApplication.class, args);
+        try {
+            SpringApplication.run(BridgeApplication.class, args);
+        } catch (RuntimeException | Error failed) {
+            // Spring has said why (one line for a refused start) and closed the context; a thread
+            // a client library started before the refusal must not keep the process alive
+            System.exit(1);
+        }
     }
 }

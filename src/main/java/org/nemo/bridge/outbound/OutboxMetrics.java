@@ -33,12 +33,10 @@ public class OutboxMetrics {
                 .description("Age of the oldest pending event").register(registry);
     }
 
-    /** After a batch of the outbox was acknowledged and marked: the rows the UPDATE marked, each with its created_at. */
-    public void published(List<Map<String, Object>> marked) {
-        published(marked, OUTBOX);
-    }
-
-    /** As above, for a drain's source: {@code outbox} or {@code plugin-queue} (the {@code source} tag). */
+    /**
+     * After a drain's batch was acknowledged and marked: the rows the UPDATE marked, each with its
+     * created_at; {@code source} is the drain's queue, {@code outbox} or {@code plugin-queue} (the {@code source} tag).
+     */
     public void published(List<Map<String, Object>> marked, String source) {
         Source meters = source(source);
         Instant now = Instant.now();
@@ -49,10 +47,6 @@ public class OutboxMetrics {
                 meters.latency.record(Duration.between(ToolMessages.instant(createdAt), now));
             }
         }
-    }
-
-    public void dead() {
-        dead(OUTBOX);
     }
 
     public void dead(String source) {

@@ -329,6 +329,10 @@ abstract class OutboundContract {
         int user = lab.user("Patient", "User");
         lab.enable(tool, user);
         display.awaitOne("nemo/tools/" + tool + "/enabled", WAIT);
+        // the outage starts with nothing in flight: a message the subscriber saw but whose PUBACK
+        // the stopped broker never sent is published again, as at-least-once allows (same event_id)
+        awaitStatus(lab.db().queryForObject("SELECT max(id) FROM mqtt_bridge.outbox WHERE tool_id = ?", Long.class, tool),
+                "published");
 
         broker().stop();
         List<Integer> usages = new ArrayList<>();

@@ -73,7 +73,8 @@ class DemoLab implements ApplicationListener<ApplicationEvent> {
         demo.put("bridge.mqtt.broker-url", broker.url());
         demo.put("bridge.mqtt.config-source", "properties");
         demo.put("camel.main.routes-include-pattern",
-                RouteFiles.resolve(Path.of(environment.getProperty("bridge.routes.directory", "routes"))).includePattern()
+                RouteFiles.resolve(Path.of(environment.getProperty("bridge.routes.directory", "routes")),
+                        environment.getProperty("bridge.routes.check-ownership", Boolean.class, true)).includePattern()
                         + ",classpath:demo/demo-simulator.yaml");
         environment.getPropertySources().addFirst(new MapPropertySource("demo-lab", demo));
     }

@@ -238,8 +238,11 @@ public record BridgeProperties(
      *
      * @param directory route files that replace the jar's of the same name or add routes (relative to the working directory)
      * @param reload watch the directory and reload a route file when it changes
+     * @param checkOwnership load (and reload) a file of the directory only when it and the directory are owned by the
+     *                       service's user or root and writable by neither group nor others; false only on a development machine
      */
-    public record Routes(@NotBlank @DefaultValue("routes") String directory, @DefaultValue("true") boolean reload) {
+    public record Routes(@NotBlank @DefaultValue("routes") String directory, @DefaultValue("true") boolean reload,
+                         @DefaultValue("true") boolean checkOwnership) {
     }
 
     /**

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -24,6 +26,8 @@ import org.springframework.core.env.MapPropertySource;
  */
 public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DerivedSettings.class);
+
     private ConfigurableEnvironment environment;
 
     @Override
@@ -40,10 +44,13 @@ public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAwa
                 .orElse(BridgeProperties.ConfigSource.PROPERTIES);
         Path directory = Path.of(environment.getProperty("bridge.routes.directory", "routes"));
         boolean reload = binder.bind("bridge.routes.reload", Boolean.class).orElse(true);
+        boolean checkOwnership = binder.bind("bridge.routes.check-ownership", Boolean.class).orElse(true);
+        RouteFiles routes = RouteFiles.resolve(directory, checkOwnership);
+        routes.refused().forEach((file, why) -> LOG.warn("Route file {} not loaded: {}", file, why));
         Map<String, Object> derived = new LinkedHashMap<>();
         derived.put("bridge.plugin.drain-queue", Boolean.toString(queue != BridgeProperties.PluginQueue.OFF));
         derived.put("bridge.mqtt.watch-database-config", Boolean.toString(source == BridgeProperties.ConfigSource.DATABASE));
-        derived.put("camel.main.routes-include-pattern", RouteFiles.resolve(directory).includePattern());
+        derived.put("camel.main.routes-include-pattern", routes.includePattern());
         // only a directory that exists can be watched; without one the jar's routes run as they are
         derived.put("camel.main.routes-reload-enabled", Boolean.toString(reload && Files.isDirectory(directory)));
         derived.put("camel.main.routes-reload-directory", directory.toAbsolutePath().normalize().toString());

@@ -72,11 +72,14 @@ public class StartupReport {
 
     /** The jar's route files and those of the routes directory, which replace the jar's of the same name or add routes. */
     private String routeSources() {
-        RouteFiles files = RouteFiles.resolve(Path.of(properties.routes().directory()));
+        RouteFiles files = RouteFiles.resolve(Path.of(properties.routes().directory()), properties.routes().checkOwnership());
         String local = files.fromDirectory().isEmpty() ? ""
                 : " and " + files.fromDirectory().get(0).getParent() + "/ (" + files.fromDirectory().stream()
                         .map(f -> f.getFileName().toString()).collect(Collectors.joining(", ")) + ")";
-        return files.fromJarCount() + " files of the jar" + local;
+        String refused = files.refused().isEmpty() ? ""
+                : "; refused (see the warnings above): " + files.refused().keySet().stream()
+                        .map(f -> f.getFileName().toString()).collect(Collectors.joining(", "));
+        return files.fromJarCount() + " files of the jar" + local + refused;
     }
 
     /** A JDBC URL may carry a password as a parameter; it is never logged. */

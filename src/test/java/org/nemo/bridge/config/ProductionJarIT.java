@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,12 +113,25 @@ class ProductionJarIT {
                       steps:
                         - to: "sql:SELECT mqtt_bridge.enqueue('jar_probe', '{}'::jsonb)"
                 """);
+        // a file another local user could have written is refused at start, in one line
+        Path foreign = Files.writeString(routes.resolve("foreign.yaml"), """
+                - route:
+                    id: foreign
+                    from:
+                      uri: timer:foreign?repeatCount=1
+                      steps:
+                        - to: "sql:SELECT mqtt_bridge.enqueue('foreign_probe', '{}'::jsonb)"
+                """);
+        Files.setPosixFilePermissions(foreign, PosixFilePermissions.fromString("rw-rw-r--"));
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/#")) {
             Process bridge = start(connected());
             try {
                 display.await(m -> m.topic().equals("nemo/events/jar_probe"), 1, Duration.ofSeconds(120));
                 awaitLog(bridge, "outbox-retention.yaml replaced from the routes directory");
                 String log = awaitLog(bridge, "http      port");
+                assertThat(log.lines().filter(l -> l.contains("not loaded"))).singleElement().asString()
+                        .contains("Route file " + foreign.toAbsolutePath().normalize() + " not loaded: writable by its group");
+                assertThat(display.all()).noneMatch(m -> m.topic().equals("nemo/events/foreign_probe"));
                 Matcher port = Pattern.compile("http +port (\\d+)").matcher(log);
                 assertThat(port.find()).isTrue();
                 HttpResponse<String> readiness = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

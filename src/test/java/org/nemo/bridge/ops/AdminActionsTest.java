@@ -162,6 +162,39 @@ class AdminActionsTest {
     }
 
     @Test
+    void aRouteFileAnotherUserCouldHaveWrittenIsNotLoadedWhileItRuns(CapturedOutput output) throws Exception {
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/#")) {
+            // dropped in whole (a rename), as an attacker would, so the watcher sees it only as it ends up
+            dropIn("foreign.yaml", probe("foreign_probe").replace("id: probe", "id: foreign"), "rw-r--r--", true);
+            dropIn("open.yaml", probe("open_probe").replace("id: probe", "id: open"), "rw-rw-rw-", false);
+            await(() -> output.getAll().contains("Route file " + ROUTES.resolve("foreign.yaml") + " not reloaded: owned by nobody")
+                    && output.getAll().contains("Route file " + ROUTES.resolve("open.yaml") + " not reloaded: writable by others"));
+
+            // the same content the service's user wrote is loaded: it was the owner and mode that kept them out
+            dropIn("trusted.yaml", probe("trusted_probe").replace("id: probe", "id: trusted"), "rw-r--r--", false);
+            display.awaitOne("nemo/events/trusted_probe", Duration.ofSeconds(30));
+            assertThat(camel.getRoute("foreign")).isNull();
+            assertThat(camel.getRoute("open")).isNull();
+            assertThat(display.all()).noneMatch(m -> m.topic().endsWith("foreign_probe") || m.topic().endsWith("open_probe"));
+            assertThat(output.getAll().lines().filter(l -> l.contains("foreign.yaml"))).hasSize(1);
+        } finally {
+            for (String name : new String[] {"foreign.yaml", "open.yaml", "trusted.yaml"}) {
+                Files.deleteIfExists(ROUTES.resolve(name));
+            }
+        }
+    }
+
+    private static void dropIn(String name, String content, String mode, boolean ownedByNobody) throws IOException {
+        Path outside = Files.createTempFile("route", ".tmp");
+        Files.writeString(outside, content);
+        Files.setPosixFilePermissions(outside, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+        if (ownedByNobody) {
+            Files.setOwner(outside, outside.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        }
+        Files.move(outside, ROUTES.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Test
     void anEditToTheOutboxDrainGoesLiveAndItKeepsDraining() throws Exception {
         // a broken file in the directory (the broken-edit test's) keeps Camel from reloading any other
         Files.deleteIfExists(ROUTES.resolve("probe.yaml"));

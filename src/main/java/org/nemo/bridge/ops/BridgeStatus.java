@@ -1,11 +1,13 @@
 package org.nemo.bridge.ops;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nemo.bridge.config.InstanceId;
+import org.nemo.bridge.mqtt.BrokerTarget;
 import org.nemo.bridge.outbound.BrokerConnection;
 import org.nemo.bridge.outbound.OutboxDrainState;
 import org.nemo.bridge.outbound.OutboxMetrics;
@@ -14,6 +16,7 @@ import org.springframework.boot.info.BuildProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.nemo.bridge.cluster.Leadership;
+import org.nemo.bridge.wire.WireTime;
 
 /** This instance's health in one place: for the heartbeat row, the status API and the page. */
 @Component("bridgeStatus")
@@ -84,6 +87,23 @@ public class BridgeStatus {
         row.put("version", version);
         row.put("diagnostics", json.writeValueAsString(diagnostics()));
         row.put("pluginStatus", broker.isConnected() ? "connected" : "disconnected");
+        row.put("pluginDiagnostics", json.writeValueAsString(pluginDiagnostics()));
         return row;
+    }
+
+    /**
+     * The diagnostics the Django plugin's monitor shows (its bridge_diagnostics keys where ours
+     * mean the same), no secrets: the broker by its URL and user, the configuration by its fingerprint.
+     */
+    public Map<String, Object> pluginDiagnostics() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("last_reload_reason", broker.lastReloadReason());
+        d.put("last_reload_at", broker.lastReloadAt() == null ? null : WireTime.format(broker.lastReloadAt()));
+        BrokerTarget applied = broker.applied();
+        d.put("applied_config_fingerprint", applied == null ? null : applied.fingerprint());
+        d.put("broker", applied == null ? null : applied.toString());
+        d.put("last_error", broker.problem() == null ? "" : broker.problem());
+        d.put("diagnostics_updated_at", WireTime.format(Instant.now()));
+        return d;
     }
 }

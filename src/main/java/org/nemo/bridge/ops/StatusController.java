@@ -58,14 +58,7 @@ public class StatusController {
         body.put("status", broker.isConnected() ? "connected" : "disconnected");
         body.put("updated_at", time(Instant.now()));
         body.put("last_heartbeat", lastHeartbeat());
-        Map<String, Object> diagnostics = new LinkedHashMap<>();
-        diagnostics.put("last_reload_reason", broker.lastReloadReason());
-        diagnostics.put("last_reload_at", broker.lastReloadAt() == null ? null : time(broker.lastReloadAt()));
-        BrokerTarget applied = broker.applied();
-        diagnostics.put("applied_config_fingerprint", applied == null ? null : applied.fingerprint());
-        diagnostics.put("broker", applied == null ? null : applied.toString());
-        diagnostics.put("last_error", broker.problem());
-        body.put("diagnostics", diagnostics);
+        body.put("diagnostics", status.pluginDiagnostics());
         return body;
     }
 

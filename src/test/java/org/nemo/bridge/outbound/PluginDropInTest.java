@@ -193,6 +193,11 @@ class PluginDropInTest {
             assertThat(System.currentTimeMillis()).as("plugin status row written").isLessThan(deadline);
             Thread.sleep(200);
         }
+        // plugin 2.3.2's monitor shows these from bridge_diagnostics (NOT NULL there)
+        String diagnostics = db.queryForObject("SELECT bridge_diagnostics::text FROM nemo_mqtt_mqttbridgestatus WHERE key = 'default'",
+                String.class);
+        assertThat(diagnostics).contains("\"broker\": \"tcp://").contains("\"last_error\": \"\"")
+                .contains("\"applied_config_fingerprint\"").doesNotContain("password");
     }
 
     /** INSERT + pg_notify in one transaction, as the plugin's db_publisher does. */

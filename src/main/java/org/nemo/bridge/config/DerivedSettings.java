@@ -1,6 +1,5 @@
 package org.nemo.bridge.config;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +19,7 @@ import org.springframework.core.env.MapPropertySource;
  * yes/no switches the YAML routes need ({@code autoStartup}) —
  * {@code bridge.plugin.drain-queue} from {@code bridge.plugin.queue} and
  * {@code bridge.mqtt.watch-database-config} from {@code bridge.mqtt.config-source} — and
- * which route files Camel loads and watches ({@link RouteFiles}, from {@code bridge.routes.*}).
+ * which route files Camel loads ({@link RouteFiles}, from {@code bridge.routes.*}).
  * Derived once every property source is in place, before any bean (or route) is made; they
  * come last, so a camel.main.* value set explicitly still wins.
  */
@@ -43,7 +42,6 @@ public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAwa
         BridgeProperties.ConfigSource source = binder.bind("bridge.mqtt.config-source", BridgeProperties.ConfigSource.class)
                 .orElse(BridgeProperties.ConfigSource.PROPERTIES);
         Path directory = Path.of(environment.getProperty("bridge.routes.directory", "routes"));
-        boolean reload = binder.bind("bridge.routes.reload", Boolean.class).orElse(true);
         boolean checkOwnership = binder.bind("bridge.routes.check-ownership", Boolean.class).orElse(true);
         RouteFiles routes = RouteFiles.resolve(directory, checkOwnership);
         routes.refused().forEach((file, why) -> LOG.warn("Route file {} not loaded: {}", file, why));
@@ -51,9 +49,8 @@ public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAwa
         derived.put("bridge.plugin.drain-queue", Boolean.toString(queue != BridgeProperties.PluginQueue.OFF));
         derived.put("bridge.mqtt.watch-database-config", Boolean.toString(source == BridgeProperties.ConfigSource.DATABASE));
         derived.put("camel.main.routes-include-pattern", routes.includePattern());
-        // only a directory that exists can be watched; without one the jar's routes run as they are
-        derived.put("camel.main.routes-reload-enabled", Boolean.toString(reload && Files.isDirectory(directory)));
-        derived.put("camel.main.routes-reload-directory", directory.toAbsolutePath().normalize().toString());
+        // the directory is watched by RouteFileReload (bridge.routes.reload), which checks who wrote a file first
+        derived.put("camel.main.routes-reload-enabled", "false");
         environment.getPropertySources().addLast(new MapPropertySource("bridge-derived", derived));
     }
 }

@@ -152,9 +152,26 @@ class AdminActionsTest {
             Files.writeString(ROUTES.resolve("probe.yaml"), probe("reload_probe_v2"));
             display.awaitOne("nemo/events/reload_probe_v2", Duration.ofSeconds(30));
 
-            Files.writeString(ROUTES.resolve("probe.yaml"), "- route:\n    id: probe\n    from: [this is not a route\n");
-            await(() -> output.getAll().contains("probe.yaml"));
+            int before = output.getAll().length();
+            dropIn("probe.yaml", "- route:\n    id: probe\n    from: [this is not a route\n", "rw-r--r--", false);
+            await(() -> output.getAll().substring(before).contains("probe.yaml"));
             Thread.sleep(2000);
+            // one line naming the file, the line and the reason; no stack trace
+            String log = output.getAll().substring(before);
+            assertThat(log.lines().filter(l -> l.contains("probe.yaml"))).singleElement().asString()
+                    .contains("Route file " + ROUTES.resolve("probe.yaml") + " refused, the running routes stay: "
+                            + "line 3, column 11: while parsing a flow sequence, expected ',' or ']'");
+            assertThat(log).doesNotContain("\tat ").doesNotContain("Exception");
+
+            // valid YAML, but a key Camel does not know: the same one line, at the route it is in
+            int beforeUnknown = output.getAll().length();
+            dropIn("probe.yaml", probe("reload_probe_v3").replace("    id: probe\n", "    id: probe\n    retries: 3\n"), "rw-r--r--", false);
+            await(() -> output.getAll().substring(beforeUnknown).contains("probe.yaml"));
+            Thread.sleep(2000);
+            String unknown = output.getAll().substring(beforeUnknown);
+            assertThat(unknown.lines().filter(l -> l.contains("probe.yaml"))).singleElement().asString()
+                    .contains("Route file " + ROUTES.resolve("probe.yaml") + " refused, the running routes stay: line 2, column 5: Unsupported field: retries");
+            assertThat(unknown).doesNotContain("\tat ").doesNotContain("Exception");
             assertThat(camel.getRoute("outbox-drain")).isNotNull();
             new NemoLab(dataSource).enqueue("after_broken_edit", "{}", null, null);
             display.awaitOne("nemo/events/after_broken_edit", WAIT);

@@ -6,7 +6,8 @@ import java.time.Instant;
  * One telemetry message as the rules read it: an accepted reading (reason null) or a
  * rejection with its reason. Of the bytes as they arrived only the first
  * bridge.inbound.rejected-keep-bytes are held (and stored, for rejections), with their full
- * size: a burst of large messages costs neither heap nor table space.
+ * size: a burst of large messages costs neither heap nor table space. A payload timestamp
+ * that was not used is kept with the reason.
  */
 public record TelemetryReading(
         String topic,
@@ -14,6 +15,8 @@ public record TelemetryReading(
         String machineId,
         Instant measuredAt,
         boolean timestampReplaced,
+        String reportedTimestamp,
+        String timestampRejected,
         Double temperature,
         Double humidity,
         Double vibration,
@@ -30,15 +33,15 @@ public record TelemetryReading(
     static TelemetryReading rejected(String topic, Instant receivedAt, String reason, byte[] payload, int keepBytes) {
         byte[] kept = InboundText.head(payload, keepBytes);
         String text = InboundText.utf8(kept);
-        return new TelemetryReading(topic, receivedAt, null, null, false, null, null, null, null, InboundText.storable(reason),
-                kept, InboundText.hasNul(text) ? null : text, payload.length);
+        return new TelemetryReading(topic, receivedAt, null, null, false, null, null, null, null, null, null,
+                InboundText.storable(reason), kept, InboundText.hasNul(text) ? null : text, payload.length);
     }
 
     /** The same message, rejected: turned away by the machine limit, or refused by the database. */
     TelemetryReading rejectedBecause(String why) {
         String text = InboundText.utf8(payload);
-        return new TelemetryReading(topic, receivedAt, null, null, false, null, null, null, null, InboundText.storable(why),
-                payload, InboundText.hasNul(text) ? null : text, payloadSize);
+        return new TelemetryReading(topic, receivedAt, null, null, false, null, null, null, null, null, null,
+                InboundText.storable(why), payload, InboundText.hasNul(text) ? null : text, payloadSize);
     }
 
     TelemetryReading refusedBy(String why) {

@@ -1,5 +1,6 @@
 package org.nemo.bridge.inbound;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -23,8 +24,10 @@ import org.nemo.bridge.wire.TopicRules;
 /**
  * The telemetry rules: what a machine's message becomes. The machine comes from
  * the payload's machine_id, else from the topic's {@code +} level; the three sensors are
- * optional numbers; a timestamp before 2025 or one that cannot be read gives way to the
- * receive time; other numeric fields are kept; anything unreadable is rejected with a reason.
+ * optional numbers; a timestamp before 2025, one that cannot be read, or one further ahead of
+ * the receive time than bridge.inbound.max-clock-skew gives way to the receive time (and is
+ * kept beside it with the reason); other numeric fields are kept; anything unreadable is
+ * rejected with a reason.
  * A machine id becomes a level of the machine's status topic, so it must be one
  * ({@link TopicRules#level}) and match bridge.inbound.machine-id-pattern.
  */
@@ -32,6 +35,11 @@ public class TelemetryRules {
 
     /** Machines without a clock (or with a reset one) send 1970 or 2000; no real reading is older. */
     static final Instant EARLIEST = Instant.parse("2025-01-01T00:00:00Z");
+    /** How much of a timestamp that was not used is kept. */
+    static final int REPORTED_KEEP_CHARS = 64;
+    static final String BEFORE_2025 = "before 2025";
+    static final String UNREADABLE = "unreadable";
+    static final String AHEAD = "more than bridge.inbound.max-clock-skew ahead of the receive time";
     static final Set<String> KNOWN = Set.of("machine_id", "timestamp", "temperature", "humidity", "vibration");
 
     private final ObjectMapper json;
@@ -39,17 +47,21 @@ public class TelemetryRules {
     private final int maxPayloadBytes;
     private final Pattern machineIdPattern;
     private final int keepBytes;
+    private final Duration maxClockSkew;
 
     /**
-     * @param topicFilter the subscription, e.g. factory/machine/+/telemetry; its + level names the machine
-     * @param keepBytes   how much of a payload a rejection keeps
+     * @param topicFilter  the subscription, e.g. factory/machine/+/telemetry; its + level names the machine
+     * @param keepBytes    how much of a payload a rejection keeps
+     * @param maxClockSkew how far ahead of the receive time a payload's timestamp may be
      */
-    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes, String machineIdPattern, int keepBytes) {
+    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes, String machineIdPattern, int keepBytes,
+                          Duration maxClockSkew) {
         this.json = InboundText.strict(json);
         this.machineLevel = Arrays.asList(topicFilter.split("/", -1)).indexOf("+");
         this.maxPayloadBytes = maxPayloadBytes;
         this.machineIdPattern = Pattern.compile(machineIdPattern);
         this.keepBytes = keepBytes;
+        this.maxClockSkew = maxClockSkew;
     }
 
     /** Route step: the MQTT message in, a {@link TelemetryReading} out. */
@@ -92,11 +104,38 @@ public class TelemetryRules {
         if (problem != null) {
             return rejected(topic, receivedAt, problem, payload);
         }
-        Instant measuredAt = timestamp(reading.get("timestamp"));
-        boolean replaced = measuredAt == null;
+        JsonNode reported = reading.get("timestamp");
+        Instant measuredAt = timestamp(reported);
+        String timestampRejected = timestampRejected(reported, measuredAt, receivedAt);
+        boolean replaced = measuredAt == null || timestampRejected != null;
         return new TelemetryReading(topic, receivedAt, machineId, replaced ? receivedAt : measuredAt, replaced,
+                timestampRejected == null ? null : reportedText(reported), timestampRejected,
                 number(reading.get("temperature")), number(reading.get("humidity")), number(reading.get("vibration")),
                 extra(reading), null, InboundText.head(payload, keepBytes), null, payload.length);
+    }
+
+    /**
+     * Why the payload's timestamp is not believed, or null when it is (or there is none): a
+     * machine clock that was never set (before 2025), a value that is no time, or a clock so far
+     * ahead that the reading would stay its machine's latest until that time.
+     */
+    String timestampRejected(JsonNode reported, Instant measuredAt, Instant receivedAt) {
+        if (reported == null || reported.isNull()) {
+            return null;
+        }
+        if (measuredAt == null) {
+            return UNREADABLE;
+        }
+        if (measuredAt.isBefore(EARLIEST)) {
+            return BEFORE_2025;
+        }
+        return measuredAt.isAfter(receivedAt.plus(maxClockSkew)) ? AHEAD : null;
+    }
+
+    /** The timestamp as the machine sent it, short and storable. */
+    static String reportedText(JsonNode reported) {
+        String text = reported.isTextual() ? reported.textValue() : reported.toString();
+        return InboundText.storable(InboundText.cut(text, REPORTED_KEEP_CHARS));
     }
 
     /** Why the machine id cannot name a machine, or null when it can. */
@@ -147,7 +186,7 @@ public class TelemetryRules {
         return Double.isFinite(value) ? value : null;
     }
 
-    /** The payload's time if it is one we believe: ISO-8601 or epoch seconds/milliseconds, 2025 or later. */
+    /** The payload's time if it reads as one: ISO-8601 or epoch seconds/milliseconds; null when not. */
     static Instant timestamp(JsonNode node) {
         Instant t = null;
         if (node != null && node.isNumber() && Double.isFinite(node.doubleValue())) {
@@ -160,7 +199,7 @@ public class TelemetryRules {
         } else if (node != null && node.isTextual()) {
             t = parseTime(node.textValue().trim());
         }
-        return t == null || t.isBefore(EARLIEST) ? null : t;
+        return t;
     }
 
     private static Instant parseTime(String text) {

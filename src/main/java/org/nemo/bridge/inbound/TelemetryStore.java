@@ -72,6 +72,8 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
                 setDouble(ps, 7, r.vibration());
                 ps.setString(8, r.extraJson());
                 ps.setTimestamp(9, Timestamp.from(r.receivedAt()));
+                ps.setString(10, r.reportedTimestamp());
+                ps.setString(11, r.timestampRejected());
             });
         }
         if (!rejected.isEmpty()) {

@@ -1,5 +1,7 @@
 package org.nemo.bridge.inbound;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -7,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -19,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Message;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -27,7 +31,8 @@ import org.nemo.bridge.wire.TopicRules;
  * optional numbers; a timestamp before 2025, one that cannot be read, or one further ahead of
  * the receive time than bridge.inbound.max-clock-skew gives way to the receive time (and is
  * kept beside it with the reason); other numeric fields are kept; anything unreadable is
- * rejected with a reason.
+ * rejected with a reason. A retained message the broker replays carries its payload's digest,
+ * so the store keeps it once.
  * A machine id becomes a level of the machine's status topic, so it must be one
  * ({@link TopicRules#level}) and match bridge.inbound.machine-id-pattern.
  */
@@ -69,40 +74,56 @@ public class TelemetryRules {
         InboundDelivery.remember(exchange);
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
         byte[] payload = exchange.getMessage().getBody(byte[].class);
-        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now()));
+        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now(), replayed(exchange)));
+    }
+
+    /**
+     * The RETAIN flag as it arrived. The subscriptions leave Retain As Published off, so the
+     * broker sets it only on a retained message it sends because of a subscribe: its memory of
+     * an old reading, not one the machine just sent.
+     */
+    static boolean replayed(Exchange exchange) {
+        return exchange.getMessage() instanceof PahoMqtt5Message paho && paho.getMqttMessage() != null
+                && paho.getMqttMessage().isRetained();
     }
 
     public TelemetryReading read(String topic, byte[] payload, Instant receivedAt) {
+        return read(topic, payload, receivedAt, false);
+    }
+
+    /** @param retained the broker replayed the message from its retained store */
+    public TelemetryReading read(String topic, byte[] payload, Instant receivedAt, boolean retained) {
+        String digest = retained ? sha256(payload) : null;
         if (payload.length == 0) {
-            return rejected(topic, receivedAt, "payload is empty", payload);
+            return rejected(topic, receivedAt, digest, "payload is empty", payload);
         }
         if (payload.length > maxPayloadBytes) {
-            return rejected(topic, receivedAt, "payload of " + payload.length
+            return rejected(topic, receivedAt, digest, "payload of " + payload.length
                     + " bytes is over bridge.inbound.max-payload-bytes (" + maxPayloadBytes + ")", payload);
         }
         String text = InboundText.utf8(payload);
         if (text == null) {
-            return rejected(topic, receivedAt, "payload is not UTF-8", payload);
+            return rejected(topic, receivedAt, digest, "payload is not UTF-8", payload);
         }
         JsonNode tree;
         try {
             tree = InboundText.parse(json, text);
         } catch (JsonProcessingException e) {
-            return rejected(topic, receivedAt, InboundText.notJson(e), payload);
+            return rejected(topic, receivedAt, digest, InboundText.notJson(e), payload);
         }
         if (!(tree instanceof ObjectNode reading)) {
-            return rejected(topic, receivedAt, "payload is not a JSON object", payload);
+            return rejected(topic, receivedAt, digest, "payload is not a JSON object", payload);
         }
         String machineId = machineId(reading.get("machine_id"));
         if (machineId == null) {
             machineId = machineIdFromTopic(topic);
         }
         if (machineId == null) {
-            return rejected(topic, receivedAt, "no machine_id in the payload or the topic", payload);
+            return rejected(topic, receivedAt, digest, "no machine_id in the payload or the topic", payload);
         }
         String problem = problemWithMachineId(machineId);
         if (problem != null) {
-            return rejected(topic, receivedAt, problem, payload);
+            return rejected(topic, receivedAt, digest, problem, payload);
         }
         JsonNode reported = reading.get("timestamp");
         Instant measuredAt = timestamp(reported);
@@ -111,7 +132,7 @@ public class TelemetryRules {
         return new TelemetryReading(topic, receivedAt, machineId, replaced ? receivedAt : measuredAt, replaced,
                 timestampRejected == null ? null : reportedText(reported), timestampRejected,
                 number(reading.get("temperature")), number(reading.get("humidity")), number(reading.get("vibration")),
-                extra(reading), null, InboundText.head(payload, keepBytes), null, payload.length);
+                extra(reading), null, InboundText.head(payload, keepBytes), null, payload.length, digest);
     }
 
     /**
@@ -138,6 +159,14 @@ public class TelemetryRules {
         return InboundText.storable(InboundText.cut(text, REPORTED_KEEP_CHARS));
     }
 
+    static String sha256(byte[] payload) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
     /** Why the machine id cannot name a machine, or null when it can. */
     String problemWithMachineId(String machineId) {
         try {
@@ -152,8 +181,8 @@ public class TelemetryRules {
         return null;
     }
 
-    private TelemetryReading rejected(String topic, Instant receivedAt, String reason, byte[] payload) {
-        return TelemetryReading.rejected(topic, receivedAt, reason, payload, keepBytes);
+    private TelemetryReading rejected(String topic, Instant receivedAt, String digest, String reason, byte[] payload) {
+        return TelemetryReading.rejected(topic, receivedAt, reason, payload, keepBytes, digest);
     }
 
     static String machineId(JsonNode node) {

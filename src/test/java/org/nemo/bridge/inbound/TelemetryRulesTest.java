@@ -80,6 +80,21 @@ class TelemetryRulesTest {
         assertThat(r.timestampRejected()).isNull();
     }
 
+    @Test
+    void aRetainedMessageCarriesTheDigestOfItsWholePayloadAndALiveOneNone() {
+        byte[] reading = "{\"temperature\":21.5}".getBytes(StandardCharsets.UTF_8);
+        byte[] unreadable = "not json".getBytes(StandardCharsets.UTF_8);
+        String topic = "factory/machine/m1/telemetry";
+
+        // sha256sum of the same bytes
+        assertThat(rules.read(topic, reading, RECEIVED, true).retainedSha256())
+                .isEqualTo("8414c31b1f7afd7d0a0af122559cbccfde3906a0e3a40c14a7f1f938db3abf71");
+        assertThat(rules.read(topic, reading, RECEIVED, true).retained()).isTrue();
+        assertThat(rules.read(topic, reading, RECEIVED, false).retained()).isFalse();
+        assertThat(rules.read(topic, unreadable, RECEIVED, true).retainedSha256()).isEqualTo(TelemetryRules.sha256(unreadable));
+        assertThat(TelemetryRules.sha256(reading)).isNotEqualTo(TelemetryRules.sha256(unreadable));
+    }
+
     @ParameterizedTest(name = "{0} on {1} -> {2}")
     @CsvSource(delimiter = '|', value = {
             "{\"machine_id\":\" Press-7 \"}  | factory/machine/other/telemetry | press-7",

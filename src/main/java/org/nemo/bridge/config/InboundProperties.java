@@ -23,5 +23,6 @@ public record InboundProperties(
         @DefaultValue("[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,63}") String machineIdPattern,
         @DefaultValue("1000") int maxMachines,
         @DefaultValue("1024") int rejectedKeepBytes,
-        @DefaultValue("7d") Duration rejectedRetention) {
+        @DefaultValue("7d") Duration rejectedRetention,
+        @DefaultValue("5m") Duration maxClockSkew) {
 }

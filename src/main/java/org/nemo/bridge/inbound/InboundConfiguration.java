@@ -88,7 +88,7 @@ public class InboundConfiguration {
     @Bean
     public TelemetryRules telemetryRules(ObjectMapper json, InboundProperties inbound) {
         return new TelemetryRules(json, inbound.telemetryTopic(), inbound.maxPayloadBytes(), inbound.machineIdPattern(),
-                inbound.rejectedKeepBytes());
+                inbound.rejectedKeepBytes(), inbound.maxClockSkew());
     }
 
     @Bean

@@ -11,6 +11,7 @@ public class InboundMetrics {
 
     private final Counter telemetryStored;
     private final Counter telemetryRejected;
+    private final Counter telemetryRetainedRepeat;
     private final Counter envelopesStored;
     private final Counter envelopesInvalid;
     private final Counter envelopesDuplicate;
@@ -20,6 +21,7 @@ public class InboundMetrics {
     public InboundMetrics(MeterRegistry registry) {
         telemetryStored = counter(registry, "telemetry", "stored");
         telemetryRejected = counter(registry, "telemetry", "rejected");
+        telemetryRetainedRepeat = counter(registry, "telemetry", "retained-repeat");
         envelopesStored = counter(registry, "envelope", "stored");
         envelopesInvalid = counter(registry, "envelope", "invalid");
         envelopesDuplicate = counter(registry, "envelope", "duplicate");
@@ -34,9 +36,11 @@ public class InboundMetrics {
                 .description("Inbound MQTT messages committed to the database").register(registry);
     }
 
-    void telemetry(int stored, int rejected) {
+    /** @param retainedRepeats retained messages replayed by the broker whose payload was stored before: not stored again */
+    void telemetry(int stored, int rejected, int retainedRepeats) {
         telemetryStored.increment(stored);
         telemetryRejected.increment(rejected);
+        telemetryRetainedRepeat.increment(retainedRepeats);
     }
 
     void envelopes(int stored, int invalid, int duplicates) {

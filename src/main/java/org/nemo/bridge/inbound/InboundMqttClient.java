@@ -16,6 +16,7 @@ import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * forgets the client it was given and, on its next start, makes its own (default broker
  * URL, random id, no session). Instead the session connects in the background with
  * back-off and subscribes once it is up; after that Paho reconnects by itself.
+ * <p>
+ * Every subscribe asks for MQTT 5 Retain Handling 1: the broker sends its retained messages
+ * only for a subscription the session does not hold yet, so a resumed session (a restart, a
+ * reconnect) is not handed the broker's old retained readings again.
  */
 public class InboundMqttClient extends MqttClient {
 
@@ -89,13 +94,20 @@ public class InboundMqttClient extends MqttClient {
         subscriptions.put(subscription(topicFilter), qos);
         paused = false;
         if (isConnected()) {
-            return super.subscribe(subscription(topicFilter), qos);
+            return subscribeOnce(subscription(topicFilter), qos);
         }
         if (!connecting) {
             connecting = true;
             connector.execute(this::connectSession);
         }
         return null;
+    }
+
+    /** Retained messages only when the session did not hold the subscription yet (Retain Handling 1). */
+    private IMqttToken subscribeOnce(String filter, int qos) throws MqttException {
+        MqttSubscription subscription = new MqttSubscription(filter, qos);
+        subscription.setRetainHandling(1);
+        return super.subscribe(new MqttSubscription[] {subscription});
     }
 
     private synchronized void connectSession() {
@@ -106,7 +118,7 @@ public class InboundMqttClient extends MqttClient {
         try {
             IMqttToken token = connectWithResult(options);
             for (Map.Entry<String, Integer> s : subscriptions.entrySet()) {
-                super.subscribe(s.getKey(), s.getValue());
+                subscribeOnce(s.getKey(), s.getValue());
             }
             LOG.info("MQTT inbound session {} connected {} ({})", getClientId(), brokerUrl,
                     token.getSessionPresent() ? "session resumed" : "new session");

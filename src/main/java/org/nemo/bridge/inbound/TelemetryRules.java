@@ -1,11 +1,15 @@
 package org.nemo.bridge.inbound;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -18,13 +22,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Message;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
  * The telemetry rules: what a machine's message becomes. The machine comes from
  * the payload's machine_id, else from the topic's {@code +} level; the three sensors are
- * optional numbers; a timestamp before 2025 or one that cannot be read gives way to the
- * receive time; other numeric fields are kept; anything unreadable is rejected with a reason.
+ * optional numbers; a timestamp before 2025, one that cannot be read, or one further ahead of
+ * the receive time than bridge.inbound.max-clock-skew gives way to the receive time (and is
+ * kept beside it with the reason); other numeric fields are kept; anything unreadable is
+ * rejected with a reason. A retained message the broker replays carries its payload's digest,
+ * so the store keeps it once.
  * A machine id becomes a level of the machine's status topic, so it must be one
  * ({@link TopicRules#level}) and match bridge.inbound.machine-id-pattern.
  */
@@ -32,6 +40,11 @@ public class TelemetryRules {
 
     /** Machines without a clock (or with a reset one) send 1970 or 2000; no real reading is older. */
     static final Instant EARLIEST = Instant.parse("2025-01-01T00:00:00Z");
+    /** How much of a timestamp that was not used is kept. */
+    static final int REPORTED_KEEP_CHARS = 64;
+    static final String BEFORE_2025 = "before 2025";
+    static final String UNREADABLE = "unreadable";
+    static final String AHEAD = "more than bridge.inbound.max-clock-skew ahead of the receive time";
     static final Set<String> KNOWN = Set.of("machine_id", "timestamp", "temperature", "humidity", "vibration");
 
     private final ObjectMapper json;
@@ -39,17 +52,21 @@ public class TelemetryRules {
     private final int maxPayloadBytes;
     private final Pattern machineIdPattern;
     private final int keepBytes;
+    private final Duration maxClockSkew;
 
     /**
-     * @param topicFilter the subscription, e.g. factory/machine/+/telemetry; its + level names the machine
-     * @param keepBytes   how much of a payload a rejection keeps
+     * @param topicFilter  the subscription, e.g. factory/machine/+/telemetry; its + level names the machine
+     * @param keepBytes    how much of a payload a rejection keeps
+     * @param maxClockSkew how far ahead of the receive time a payload's timestamp may be
      */
-    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes, String machineIdPattern, int keepBytes) {
+    public TelemetryRules(ObjectMapper json, String topicFilter, int maxPayloadBytes, String machineIdPattern, int keepBytes,
+                          Duration maxClockSkew) {
         this.json = InboundText.strict(json);
         this.machineLevel = Arrays.asList(topicFilter.split("/", -1)).indexOf("+");
         this.maxPayloadBytes = maxPayloadBytes;
         this.machineIdPattern = Pattern.compile(machineIdPattern);
         this.keepBytes = keepBytes;
+        this.maxClockSkew = maxClockSkew;
     }
 
     /** Route step: the MQTT message in, a {@link TelemetryReading} out. */
@@ -57,46 +74,97 @@ public class TelemetryRules {
         InboundDelivery.remember(exchange);
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
         byte[] payload = exchange.getMessage().getBody(byte[].class);
-        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now()));
+        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now(), replayed(exchange)));
+    }
+
+    /**
+     * The RETAIN flag as it arrived. The subscriptions leave Retain As Published off, so the
+     * broker sets it only on a retained message it sends because of a subscribe: its memory of
+     * an old reading, not one the machine just sent.
+     */
+    static boolean replayed(Exchange exchange) {
+        return exchange.getMessage() instanceof PahoMqtt5Message paho && paho.getMqttMessage() != null
+                && paho.getMqttMessage().isRetained();
     }
 
     public TelemetryReading read(String topic, byte[] payload, Instant receivedAt) {
+        return read(topic, payload, receivedAt, false);
+    }
+
+    /** @param retained the broker replayed the message from its retained store */
+    public TelemetryReading read(String topic, byte[] payload, Instant receivedAt, boolean retained) {
+        String digest = retained ? sha256(payload) : null;
         if (payload.length == 0) {
-            return rejected(topic, receivedAt, "payload is empty", payload);
+            return rejected(topic, receivedAt, digest, "payload is empty", payload);
         }
         if (payload.length > maxPayloadBytes) {
-            return rejected(topic, receivedAt, "payload of " + payload.length
+            return rejected(topic, receivedAt, digest, "payload of " + payload.length
                     + " bytes is over bridge.inbound.max-payload-bytes (" + maxPayloadBytes + ")", payload);
         }
         String text = InboundText.utf8(payload);
         if (text == null) {
-            return rejected(topic, receivedAt, "payload is not UTF-8", payload);
+            return rejected(topic, receivedAt, digest, "payload is not UTF-8", payload);
         }
         JsonNode tree;
         try {
             tree = InboundText.parse(json, text);
         } catch (JsonProcessingException e) {
-            return rejected(topic, receivedAt, InboundText.notJson(e), payload);
+            return rejected(topic, receivedAt, digest, InboundText.notJson(e), payload);
         }
         if (!(tree instanceof ObjectNode reading)) {
-            return rejected(topic, receivedAt, "payload is not a JSON object", payload);
+            return rejected(topic, receivedAt, digest, "payload is not a JSON object", payload);
         }
         String machineId = machineId(reading.get("machine_id"));
         if (machineId == null) {
             machineId = machineIdFromTopic(topic);
         }
         if (machineId == null) {
-            return rejected(topic, receivedAt, "no machine_id in the payload or the topic", payload);
+            return rejected(topic, receivedAt, digest, "no machine_id in the payload or the topic", payload);
         }
         String problem = problemWithMachineId(machineId);
         if (problem != null) {
-            return rejected(topic, receivedAt, problem, payload);
+            return rejected(topic, receivedAt, digest, problem, payload);
         }
-        Instant measuredAt = timestamp(reading.get("timestamp"));
-        boolean replaced = measuredAt == null;
+        JsonNode reported = reading.get("timestamp");
+        Instant measuredAt = timestamp(reported);
+        String timestampRejected = timestampRejected(reported, measuredAt, receivedAt);
+        boolean replaced = measuredAt == null || timestampRejected != null;
         return new TelemetryReading(topic, receivedAt, machineId, replaced ? receivedAt : measuredAt, replaced,
+                timestampRejected == null ? null : reportedText(reported), timestampRejected,
                 number(reading.get("temperature")), number(reading.get("humidity")), number(reading.get("vibration")),
-                extra(reading), null, InboundText.head(payload, keepBytes), null, payload.length);
+                extra(reading), null, InboundText.head(payload, keepBytes), null, payload.length, digest);
+    }
+
+    /**
+     * Why the payload's timestamp is not believed, or null when it is (or there is none): a
+     * machine clock that was never set (before 2025), a value that is no time, or a clock so far
+     * ahead that the reading would stay its machine's latest until that time.
+     */
+    String timestampRejected(JsonNode reported, Instant measuredAt, Instant receivedAt) {
+        if (reported == null || reported.isNull()) {
+            return null;
+        }
+        if (measuredAt == null) {
+            return UNREADABLE;
+        }
+        if (measuredAt.isBefore(EARLIEST)) {
+            return BEFORE_2025;
+        }
+        return measuredAt.isAfter(receivedAt.plus(maxClockSkew)) ? AHEAD : null;
+    }
+
+    /** The timestamp as the machine sent it, short and storable. */
+    static String reportedText(JsonNode reported) {
+        String text = reported.isTextual() ? reported.textValue() : reported.toString();
+        return InboundText.storable(InboundText.cut(text, REPORTED_KEEP_CHARS));
+    }
+
+    static String sha256(byte[] payload) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     /** Why the machine id cannot name a machine, or null when it can. */
@@ -113,8 +181,8 @@ public class TelemetryRules {
         return null;
     }
 
-    private TelemetryReading rejected(String topic, Instant receivedAt, String reason, byte[] payload) {
-        return TelemetryReading.rejected(topic, receivedAt, reason, payload, keepBytes);
+    private TelemetryReading rejected(String topic, Instant receivedAt, String digest, String reason, byte[] payload) {
+        return TelemetryReading.rejected(topic, receivedAt, reason, payload, keepBytes, digest);
     }
 
     static String machineId(JsonNode node) {
@@ -147,7 +215,7 @@ public class TelemetryRules {
         return Double.isFinite(value) ? value : null;
     }
 
-    /** The payload's time if it is one we believe: ISO-8601 or epoch seconds/milliseconds, 2025 or later. */
+    /** The payload's time if it reads as one: ISO-8601 or epoch seconds/milliseconds; null when not. */
     static Instant timestamp(JsonNode node) {
         Instant t = null;
         if (node != null && node.isNumber() && Double.isFinite(node.doubleValue())) {
@@ -160,7 +228,7 @@ public class TelemetryRules {
         } else if (node != null && node.isTextual()) {
             t = parseTime(node.textValue().trim());
         }
-        return t == null || t.isBefore(EARLIEST) ? null : t;
+        return t;
     }
 
     private static Instant parseTime(String text) {

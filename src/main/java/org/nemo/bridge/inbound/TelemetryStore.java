@@ -8,6 +8,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * moves each machine's last_seen forward (and a silent machine back online). A new machine
  * is admitted while fewer than bridge.inbound.max-machines are known; beyond that its
  * readings are rejected with the reason, and the machines already known keep working.
+ * <p>
+ * A retained message the broker replays on subscribe is the broker's memory of an old
+ * reading: it is stored the first time its payload is seen on its topic and never again (not
+ * after a restart, nor with a new or expired session), and it never makes its machine seen.
  */
 public class TelemetryStore extends GroupCommit<TelemetryReading> {
 
@@ -31,6 +36,7 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
     private static final String MACHINES_SEEN = InboundSql.load("machine-seen.sql");
     private static final String MACHINES_ADMITTED = InboundSql.load("machine-admit.sql");
     private static final String ADMISSION_LOCK = InboundSql.load("machine-admit-lock.sql");
+    private static final String RETAINED = InboundSql.load("telemetry-retained.sql");
 
     private final JdbcTemplate jdbc;
     private final InboundMetrics metrics;
@@ -45,7 +51,9 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
     }
 
     @Override
-    Runnable write(List<TelemetryReading> batch) {
+    Runnable write(List<TelemetryReading> all) {
+        List<TelemetryReading> batch = withoutRetainedRepeats(all);
+        int repeats = all.size() - batch.size();
         Set<String> admitted = admitted(batch);
         List<TelemetryReading> accepted = new ArrayList<>(batch.size());
         List<TelemetryReading> rejected = new ArrayList<>();
@@ -53,7 +61,9 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
         for (TelemetryReading r : batch) {
             if (r.accepted() && admitted.contains(r.machineId())) {
                 accepted.add(r);
-                seen.merge(r.machineId(), r.receivedAt(), (a, b) -> a.isAfter(b) ? a : b);
+                if (!r.retained()) {
+                    seen.merge(r.machineId(), r.receivedAt(), (a, b) -> a.isAfter(b) ? a : b);
+                }
             } else if (r.accepted()) {
                 rejected.add(r.rejectedBecause("machine '" + r.machineId() + "' is new and bridge.inbound.max-machines ("
                         + maxMachines + ") machines are known already"));
@@ -72,6 +82,9 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
                 setDouble(ps, 7, r.vibration());
                 ps.setString(8, r.extraJson());
                 ps.setTimestamp(9, Timestamp.from(r.receivedAt()));
+                ps.setBoolean(10, r.retained());
+                ps.setString(11, r.reportedTimestamp());
+                ps.setString(12, r.timestampRejected());
             });
         }
         if (!rejected.isEmpty()) {
@@ -82,12 +95,51 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
                 ps.setString(4, r.payloadText());
                 ps.setTimestamp(5, Timestamp.from(r.receivedAt()));
                 ps.setInt(6, r.payloadSize());
+                ps.setBoolean(7, r.retained());
             });
         }
         if (!seen.isEmpty()) {
             machinesSeen(seen);
         }
-        return () -> metrics.telemetry(accepted.size(), rejected.size());
+        return () -> metrics.telemetry(accepted.size(), rejected.size(), repeats);
+    }
+
+    /**
+     * The batch without the retained messages whose payload is already stored for their topic;
+     * the others' digests are recorded (telemetry-retained.sql) in the batch's transaction.
+     */
+    private List<TelemetryReading> withoutRetainedRepeats(List<TelemetryReading> batch) {
+        Map<String, TelemetryReading> retained = new LinkedHashMap<>();
+        for (TelemetryReading r : batch) {
+            if (r.retained()) {
+                retained.putIfAbsent(r.topic(), r);
+            }
+        }
+        if (retained.isEmpty()) {
+            return batch;
+        }
+        Set<String> firstSeen = jdbc.execute((ConnectionCallback<Set<String>>) connection -> {
+            try (var ps = connection.prepareStatement(RETAINED)) {
+                ps.setArray(1, connection.createArrayOf("text", retained.keySet().toArray()));
+                ps.setArray(2, connection.createArrayOf("text", retained.values().stream().map(TelemetryReading::retainedSha256).toArray()));
+                ps.setArray(3, connection.createArrayOf("timestamptz",
+                        retained.values().stream().map(r -> Timestamp.from(r.receivedAt())).toArray()));
+                Set<String> topics = new HashSet<>();
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        topics.add(rs.getString(1));
+                    }
+                }
+                return topics;
+            }
+        });
+        List<TelemetryReading> kept = new ArrayList<>(batch.size());
+        for (TelemetryReading r : batch) {
+            if (!r.retained() || (firstSeen.contains(r.topic()) && retained.get(r.topic()) == r)) {
+                kept.add(r);
+            }
+        }
+        return kept;
     }
 
     /**

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +187,38 @@ abstract class InboundContract {
             }
             assertThat(JSON.readTree(row.get("extra").toString())).as(c.level() + " extra").isEqualTo(JSON.readTree(c.extra()));
         }
+    }
+
+    /**
+     * A machine whose clock is a century ahead (or says year 200000) would otherwise stay its
+     * machine's latest reading until then: such a reading is stored at the receive time, its
+     * own time kept beside it with the reason; a clock a minute ahead is believed.
+     */
+    @Test
+    void aReadingFromTheFutureIsStoredWithTheReceiveTime() {
+        Instant sent = Instant.now();
+        String aMinuteAhead = sent.plus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.MILLIS).toString();
+        try (Publisher machine = new Publisher(broker().url())) {
+            machine.publish("factory/machine/future-1/telemetry", "{\"temperature\":20,\"timestamp\":\"2126-01-01T00:00:00Z\"}");
+            machine.publish("factory/machine/future-2/telemetry", "{\"temperature\":21,\"timestamp\":\"+200000-01-01T00:00:00Z\"}");
+            machine.publish("factory/machine/future-3/telemetry", "{\"temperature\":22,\"timestamp\":\"" + aMinuteAhead + "\"}");
+        }
+        awaitCount("SELECT count(*) FROM mqtt_bridge.telemetry WHERE topic ~ '^factory/machine/future-[123]/telemetry$'", 3);
+        Instant stored = Instant.now();
+        for (String machine : List.of("future-1", "future-2")) {
+            Map<String, Object> row = db.queryForMap("SELECT * FROM mqtt_bridge.telemetry WHERE machine_id = ?", machine);
+            Instant measured = ((Timestamp) row.get("measured_at")).toInstant();
+            assertThat(measured).as(machine + " measured_at").isEqualTo(((Timestamp) row.get("received_at")).toInstant())
+                    .isBetween(sent.minusSeconds(1), stored);
+            assertThat(row.get("timestamp_replaced")).as(machine).isEqualTo(true);
+            assertThat(row.get("timestamp_rejected")).as(machine).isEqualTo(TelemetryRules.AHEAD);
+        }
+        assertThat(db.queryForList("SELECT reported_timestamp FROM mqtt_bridge.telemetry WHERE machine_id IN ('future-1', 'future-2')"
+                + " ORDER BY machine_id", String.class)).containsExactly("2126-01-01T00:00:00Z", "+200000-01-01T00:00:00Z");
+        Map<String, Object> believed = db.queryForMap("SELECT * FROM mqtt_bridge.telemetry WHERE machine_id = 'future-3'");
+        assertThat(((Timestamp) believed.get("measured_at")).toInstant()).isEqualTo(Instant.parse(aMinuteAhead));
+        assertThat(believed.get("timestamp_replaced")).isEqualTo(false);
+        assertThat(believed.get("reported_timestamp")).isNull();
     }
 
     // ---- envelopes

@@ -1,9 +1,11 @@
 package org.nemo.bridge.inbound;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -15,7 +17,7 @@ class TelemetryRulesTest {
     private static final Instant RECEIVED = Instant.parse("2026-05-01T12:00:00Z");
 
     private final TelemetryRules rules = new TelemetryRules(new ObjectMapper(), "factory/machine/+/telemetry", 1024,
-            "[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,63}", 1024);
+            "[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,63}", 1024, Duration.ofMinutes(5));
 
     @ParameterizedTest(name = "timestamp {0} -> {1}")
     @CsvSource(delimiter = '|', value = {
@@ -37,6 +39,60 @@ class TelemetryRulesTest {
         assertThat(r.accepted()).isTrue();
         assertThat(r.measuredAt()).isEqualTo("received".equals(expected) ? RECEIVED : Instant.parse(expected));
         assertThat(r.timestampReplaced()).isEqualTo("received".equals(expected));
+    }
+
+    /** RECEIVED is 2026-05-01T12:00:00Z, bridge.inbound.max-clock-skew 5 minutes. */
+    @ParameterizedTest(name = "timestamp {0} -> {1} ({3})")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "\"2126-05-01T12:00:00Z\"          | received                 | 2126-05-01T12:00:00Z     | ahead",
+            "\"+200000-01-01T00:00:00Z\"       | received                 | +200000-01-01T00:00:00Z  | ahead",
+            "4933310400                        | received                 | 4933310400               | ahead",
+            "4933310400000                     | received                 | 4933310400000            | ahead",
+            "\"2026-05-01T12:05:00.001Z\"      | received                 | 2026-05-01T12:05:00.001Z | ahead",
+            "\"2026-05-01T14:05:00.001+02:00\" | received                 | 2026-05-01T14:05:00.001+02:00 | ahead",
+            "\"2026-05-01T12:05:00Z\"          | 2026-05-01T12:05:00Z     | -                        | -",
+            "\"2026-05-01T12:03:00Z\"          | 2026-05-01T12:03:00Z     | -                        | -",
+            "1777636980                        | 2026-05-01T12:03:00Z     | -                        | -",
+            "\"2024-06-01T00:00:00Z\"          | received                 | 2024-06-01T00:00:00Z     | before 2025",
+            "0                                 | received                 | 0                        | before 2025",
+            "\"yesterday\"                     | received                 | yesterday                | unreadable",
+            "1e300                             | received                 | 1.0E300                  | unreadable",
+            "{}                                | received                 | {}                       | unreadable",
+            "null                              | received                 | -                        | -"})
+    void aTimestampFurtherAheadThanTheClockSkewGivesWayToTheReceiveTimeAndIsKeptBesideIt(String timestamp, String expected,
+                                                                                        String reported, String why) {
+        TelemetryReading r = read("factory/machine/m1/telemetry", "{\"timestamp\":" + timestamp + "}");
+
+        assertThat(r.accepted()).isTrue();
+        assertThat(r.measuredAt()).isEqualTo("received".equals(expected) ? RECEIVED : Instant.parse(expected));
+        assertThat(r.timestampReplaced()).isEqualTo("received".equals(expected));
+        assertThat(r.reportedTimestamp()).isEqualTo(reported);
+        assertThat(r.timestampRejected()).isEqualTo(why == null ? null : why.equals("ahead") ? TelemetryRules.AHEAD : why);
+    }
+
+    @Test
+    void aMissingTimestampIsNoProblemToReport() {
+        TelemetryReading r = read("factory/machine/m1/telemetry", "{\"temperature\":20}");
+
+        assertThat(r.measuredAt()).isEqualTo(RECEIVED);
+        assertThat(r.timestampReplaced()).isTrue();
+        assertThat(r.reportedTimestamp()).isNull();
+        assertThat(r.timestampRejected()).isNull();
+    }
+
+    @Test
+    void aRetainedMessageCarriesTheDigestOfItsWholePayloadAndALiveOneNone() {
+        byte[] reading = "{\"temperature\":21.5}".getBytes(StandardCharsets.UTF_8);
+        byte[] unreadable = "not json".getBytes(StandardCharsets.UTF_8);
+        String topic = "factory/machine/m1/telemetry";
+
+        // sha256sum of the same bytes
+        assertThat(rules.read(topic, reading, RECEIVED, true).retainedSha256())
+                .isEqualTo("8414c31b1f7afd7d0a0af122559cbccfde3906a0e3a40c14a7f1f938db3abf71");
+        assertThat(rules.read(topic, reading, RECEIVED, true).retained()).isTrue();
+        assertThat(rules.read(topic, reading, RECEIVED, false).retained()).isFalse();
+        assertThat(rules.read(topic, unreadable, RECEIVED, true).retainedSha256()).isEqualTo(TelemetryRules.sha256(unreadable));
+        assertThat(TelemetryRules.sha256(reading)).isNotEqualTo(TelemetryRules.sha256(unreadable));
     }
 
     @ParameterizedTest(name = "{0} on {1} -> {2}")

@@ -3,8 +3,10 @@ package org.nemo.bridge.outbound;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -16,9 +18,12 @@ class StateFitter {
     static final int STATE_MAX_BYTES = 200;
 
     private final ObjectMapper json;
+    /** Writes a state as the route's marshal does (routes/outbox.yaml), so the size counted is the size sent. */
+    private final ObjectWriter sent;
 
     StateFitter(ObjectMapper json) {
         this.json = json;
+        this.sent = json.writer().with(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
     }
 
     /**
@@ -67,7 +72,7 @@ class StateFitter {
 
     /** The state as a display receives it, for the size tests. */
     byte[] stateBytes(JsonNode state) throws JsonProcessingException {
-        return json.writeValueAsBytes(fitted(state));
+        return sent.writeValueAsBytes(fitted(state));
     }
 
     /** A state as it would be sent, and its size in bytes as JSON. */
@@ -141,7 +146,7 @@ class StateFitter {
         if (interlock != null) {
             node.put("interlock", interlock);
         }
-        return new Rendered(node, json.writeValueAsBytes(node).length);
+        return new Rendered(node, sent.writeValueAsBytes(node).length);
     }
 
     /** Never splits a character that takes two UTF-16 units (an emoji, a rare CJK name). */

@@ -75,10 +75,10 @@ class StateSizeTest {
     }
 
     /**
-     * Jackson writes an emoji as its two UTF-16 units escaped, 6 bytes each, so a shortening that
-     * cut between them would leave half an emoji on the wire. Each tool id below is one digit
-     * longer than the one before, so the state is one byte longer: over seven of them, a cut
-     * every 6 bytes would stop at least once between the two halves.
+     * An emoji is two UTF-16 units in Java and 4 bytes of UTF-8 on the wire, so a shortening that
+     * cut between the units would leave half an emoji (a lone surrogate). Each tool id below is one
+     * digit longer than the one before, so the state is one byte longer: over seven of them, a cut
+     * every 4 bytes would stop at least once between the two halves.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 12, 123, 1234, 12345, 123456, 1234567})

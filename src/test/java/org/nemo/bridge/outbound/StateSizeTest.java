@@ -3,6 +3,8 @@ package org.nemo.bridge.outbound;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -120,9 +122,162 @@ class StateSizeTest {
         assertThat(sent.has("previous_user")).isFalse();
         assertThat(sent.path("in_use").asBoolean()).isTrue();
         assertThat(sent.path("since").asText()).isEqualTo(TIME);
-        assertThat(sent.path("user").asText()).startsWith("Ada");
-        assertThat(sent.path("next_reservation").path("user").asText()).startsWith("Mari");
+        assertThat(sent.path("user").asText()).isEqualTo("Ada Lovelace");
+        assertThat(sent.path("next_reservation").has("user")).isFalse();
         assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
+        assertThat(sent.path("interlock").asText()).isEqualTo("unlocked");
+    }
+
+    /** Issue 21: the demo's SEM showed "Rosal" in use while it kept the next reservation's "Marie". */
+    @Test
+    void whoIsUsingTheToolNowIsTheLastToGiveWay() throws Exception {
+        ObjectNode sem = state(4, "SEM", "Rosalind Franklin", "Grace Hopper");
+        sem.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);
+        sem.put("interlock", "unlocked");
+
+        JsonNode sent = sent(sem);
+
+        assertThat(sent.path("user").asText()).isEqualTo("Rosalind Franklin");
+        assertThat(sent.path("in_use").asBoolean()).isTrue();
+        assertThat(sent.path("since").asText()).isEqualTo(TIME);
+        assertThat(sent.path("interlock").asText()).isEqualTo("unlocked");
+        // a display still shows that the tool is reserved next, and when
+        assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
+        assertThat(sent.path("next_reservation").has("user")).isFalse();
+    }
+
+    @Test
+    void withNemoLengthNamesTheCurrentUserStaysWhole() throws Exception {
+        String toolName = "Raith EBPG 5200 Electron Beam Lithograph";
+        assertThat(toolName).hasSize(40);
+        ObjectNode state = state(1234, toolName, "Rosalind Franklin", "Dorothy Crowfoot Hodgkin");
+        state.putObject("next_reservation").put("user", "Chien-Shiung Wu").put("start", TIME);
+        state.put("interlock", "locked");
+
+        JsonNode sent = sent(state);
+
+        assertThat(sent.path("user").asText()).isEqualTo("Rosalind Franklin");
+        assertThat(sent.path("tool_id").asInt()).isEqualTo(1234);
+        assertThat(sent.path("in_use").asBoolean()).isTrue();
+        assertThat(sent.path("operational").asBoolean()).isTrue();
+        assertThat(sent.path("since").asText()).isEqualTo(TIME);
+        assertThat(sent.path("interlock").asText()).isEqualTo("locked");
+        // the previous user and the tool name went first, then the next reservation's user
+        assertThat(sent.has("previous_user")).isFalse();
+        assertThat(sent.has("tool_name")).isFalse();
+        assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
+    }
+
+    @Test
+    void nullKeysGiveWayBeforeTheToolNameIsShortened() throws Exception {
+        String toolName = "Oxford Instruments PlasmaPro 100 Cobra ICP Etcher (chamber 2)";
+        ObjectNode free = state(6, toolName, null, null);
+        free.put("interlock", "locked");
+
+        JsonNode sent = sent(free);
+
+        assertThat(sent.path("tool_name").asText()).isEqualTo(toolName);
+        assertThat(sent.has("user")).isFalse();
+        assertThat(sent.has("previous_user")).isFalse();
+    }
+
+    /**
+     * A state with ever longer current users: whatever a step gives up, every step before it has
+     * given up all it can, in the order docs/nemo-events.md states, and each step is seen along the
+     * way. With a next reservation and an interlock, even a one-letter user leaves room for no tool
+     * name nor previous user: the two times alone take 58 bytes.
+     */
+    @Test
+    void asTheCurrentUsersNameGrowsEverythingElseGivesWayFirstInTheStatedOrder() throws Exception {
+        assertThat(stepsAsTheUserGrows("Mask Aligner MA6 Gen4", "Grace Hopper", null))
+                .containsExactly("whole", "tool name shortened", "previous user left out", "tool name left out", "user shortened");
+        assertThat(stepsAsTheUserGrows("Raith EBPG 5200 Electron Beam Lithograph", "Dorothy Crowfoot Hodgkin", "Chien-Shiung Wu"))
+                .containsExactly("next user shortened", "next user left out", "next reservation left out", "user shortened");
+    }
+
+    /** The steps reached, in the order seen, as the current user's name grows a character at a time. */
+    private List<String> stepsAsTheUserGrows(String toolName, String previousUser, String nextUser) throws Exception {
+        String fullUser = "Rosalind Elsie Franklin of King's College London, Birkbeck and the Royal Institution, London";
+        List<String> seen = new ArrayList<>();
+        for (int length = 1; length <= fullUser.length(); length++) {
+            String user = fullUser.substring(0, length).stripTrailing();
+            ObjectNode state = state(1234, toolName, user, previousUser);
+            if (nextUser != null) {
+                state.putObject("next_reservation").put("user", nextUser).put("start", TIME);
+            }
+            state.put("interlock", "locked");
+
+            JsonNode sent = sent(state);
+
+            String step = stepReached(sent, toolName, user, nextUser);
+            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(step)) {
+                seen.add(step);
+            }
+            assertThat(sent.path("interlock").asText()).isEqualTo("locked");
+            assertThat(sent.path("since").asText()).isEqualTo(TIME);
+            assertThat(user).startsWith(sent.path("user").asText());
+        }
+        return seen;
+    }
+
+    /** How far a sent state had to give way, checking that every step before it gave all it could. */
+    private static String stepReached(JsonNode sent, String toolName, String user, String fullNextUser) {
+        boolean toolNameWhole = sent.path("tool_name").asText().equals(toolName);
+        boolean previousUser = sent.has("previous_user");
+        boolean toolNameShown = sent.has("tool_name");
+        boolean nextReservation = sent.has("next_reservation");
+        String nextUser = sent.path("next_reservation").path("user").asText(null);
+        boolean nextUserWhole = fullNextUser == null || fullNextUser.equals(nextUser);
+        boolean userWhole = sent.path("user").asText().equals(user);
+        if (!userWhole) {
+            assertThat(nextReservation).as("the next reservation gave way before the user").isFalse();
+        }
+        if (fullNextUser != null && (!nextReservation || !nextUserWhole)) {
+            assertThat(toolNameShown).as("the tool name gave way before the next reservation").isFalse();
+        }
+        if (!toolNameShown) {
+            assertThat(previousUser).as("the previous user gave way before the tool name").isFalse();
+        }
+        if (!previousUser && toolNameShown) {
+            assertThat(sent.path("tool_name").asText()).as("the tool name was shortened before the previous user gave way")
+                    .hasSize(9).endsWith("…");
+        }
+        if (!userWhole) {
+            return "user shortened";
+        }
+        if (fullNextUser != null && !nextReservation) {
+            return "next reservation left out";
+        }
+        if (fullNextUser != null && nextUser == null) {
+            return "next user left out";
+        }
+        if (!nextUserWhole) {
+            assertThat(nextUser).hasSizeGreaterThanOrEqualTo(4);
+            return "next user shortened";
+        }
+        if (!toolNameShown) {
+            return "tool name left out";
+        }
+        if (!previousUser) {
+            return "previous user left out";
+        }
+        return toolNameWhole ? "whole" : "tool name shortened";
+    }
+
+    @Test
+    void aUserNameTooLongForAnyDisplayIsShortenedOnlyOnceAllElseGaveWay() throws Exception {
+        String user = "Rosalind Elsie Franklin ".repeat(12);
+        ObjectNode state = state(7, "Mask Aligner", user, "Grace Hopper");
+        state.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);
+        state.put("interlock", "unlocked");
+
+        JsonNode sent = sent(state);
+
+        assertThat(sent.has("tool_name")).isFalse();
+        assertThat(sent.has("previous_user")).isFalse();
+        assertThat(sent.has("next_reservation")).isFalse();
+        assertThat(sent.path("user").asText()).startsWith("Rosalind Elsie Franklin").isNotEqualTo(user.stripTrailing());
+        assertThat(sent.path("in_use").asBoolean()).isTrue();
         assertThat(sent.path("interlock").asText()).isEqualTo("unlocked");
     }
 

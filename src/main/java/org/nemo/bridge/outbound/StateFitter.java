@@ -32,12 +32,12 @@ class StateFitter {
      * tool has them, {"next_reservation":{"user","start"},"interlock"}, in at most 200 bytes. When
      * it does not fit, what a display can best spare gives way, one step at a time and only as far
      * as needed, in this order: keys whose value is null are left out (nothing is lost: a missing
-     * key reads as null); the tool name is shortened to 8 characters and "…" (a display knows its
-     * tool); the previous user is left out (the past matters least); the tool name is left out;
-     * the next reservation's user is shortened to 4 characters, then left out (its start stays);
-     * the next reservation is left out. The current user's name is the last to give way, a
-     * display's first line: only then is it shortened, as far as it must. The usage, operational
-     * flag, since and interlock always stay, and with them a user's first character always fits.
+     * key reads as null); the next reservation's user is shortened to 4 characters, then left out
+     * (its start stays); the next reservation is left out; the previous user is left out; the tool
+     * name is shortened to 8 characters and "…" (a display knows its tool), then left out. The
+     * current user's name is the last to give way, a display's first line: only then is it
+     * shortened, as far as it must. The usage, operational flag, since and interlock always stay,
+     * and with them a user's first character always fits.
      */
     ObjectNode fitted(JsonNode state) throws JsonProcessingException {
         JsonNode next = state.get("next_reservation");
@@ -47,12 +47,12 @@ class StateFitter {
         Rendered rendered = renderState(state, shape);
         for (BooleanSupplier giveWay : List.<BooleanSupplier>of(
                 shape::leaveOutNulls,
-                shape::shortenToolName,
-                shape::leaveOutPreviousUser,
-                shape::leaveOutToolName,
                 shape::shortenNextUser,
                 shape::leaveOutNextUser,
                 shape::leaveOutNextReservation,
+                shape::leaveOutPreviousUser,
+                shape::shortenToolName,
+                shape::leaveOutToolName,
                 shape::shortenUser,
                 shape::leaveOutUser)) {
             while (rendered.bytes() > STATE_MAX_BYTES && giveWay.getAsBoolean()) {

@@ -1,10 +1,13 @@
 package org.nemo.bridge.outbound;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -16,49 +19,43 @@ class StateFitter {
     static final int STATE_MAX_BYTES = 200;
 
     private final ObjectMapper json;
+    /** Writes a state as the route's marshal does (routes/outbox.yaml), so the size counted is the size sent. */
+    private final ObjectWriter sent;
 
     StateFitter(ObjectMapper json) {
         this.json = json;
+        this.sent = json.writer().with(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
     }
 
     /**
      * {"tool_id","tool_name","in_use","operational","user","since","previous_user"} and, when the
      * tool has them, {"next_reservation":{"user","start"},"interlock"}, in at most 200 bytes. When
-     * it does not fit, what a display can best spare gives way first: the tool name is shortened
-     * (a display knows its tool), then keys whose value is null are left out (no information is
-     * lost: a missing key reads as null), then the previous user (the past matters least), then
-     * the tool name, then the current and next users' names are shortened, then the next user is
-     * left out (the start stays), then the next reservation, then the current user. The usage,
-     * operational flag, since and interlock always stay, so the last step always fits.
+     * it does not fit, what a display can best spare gives way, one step at a time and only as far
+     * as needed, in this order: keys whose value is null are left out (nothing is lost: a missing
+     * key reads as null); the next reservation's user is shortened to 4 characters, then left out
+     * (its start stays); the next reservation is left out; the previous user is left out; the tool
+     * name is shortened to 8 characters and "…" (a display knows its tool), then left out. The
+     * current user's name is the last to give way, a display's first line: only then is it
+     * shortened, as far as it must. The usage, operational flag, since and interlock always stay,
+     * and with them a user's first character always fits.
      */
     ObjectNode fitted(JsonNode state) throws JsonProcessingException {
+        JsonNode next = state.get("next_reservation");
+        boolean hasNext = next != null && next.isObject();
         StateShape shape = new StateShape(state.path("tool_name").asText(""), textOrNull(state.get("user")),
-                textOrNull(state.get("previous_user")), textOrNull(state.path("next_reservation").get("user")));
+                textOrNull(state.get("previous_user")), hasNext, hasNext ? textOrNull(next.get("user")) : null);
         Rendered rendered = renderState(state, shape);
-        String name = shape.toolName;
-        while (rendered.bytes() > STATE_MAX_BYTES && name.codePointCount(0, name.length()) > 8) {
-            name = withoutLastCharacter(name);
-            shape.toolName = name.stripTrailing() + "…";
-            rendered = renderState(state, shape);
-        }
-        for (Runnable giveWay : List.<Runnable>of(
+        for (BooleanSupplier giveWay : List.<BooleanSupplier>of(
                 shape::leaveOutNulls,
-                () -> shape.withPreviousUser = false,
-                () -> shape.withToolName = false)) {
-            if (rendered.bytes() > STATE_MAX_BYTES) {
-                giveWay.run();
-                rendered = renderState(state, shape);
-            }
-        }
-        while (rendered.bytes() > STATE_MAX_BYTES && shape.shortenLongestUser()) {
-            rendered = renderState(state, shape);
-        }
-        for (Runnable giveWay : List.<Runnable>of(
-                () -> shape.nextUser = null,
-                () -> shape.withNextReservation = false,
-                () -> shape.withUser = false)) {
-            if (rendered.bytes() > STATE_MAX_BYTES) {
-                giveWay.run();
+                shape::shortenNextUser,
+                shape::leaveOutNextUser,
+                shape::leaveOutNextReservation,
+                shape::leaveOutPreviousUser,
+                shape::shortenToolName,
+                shape::leaveOutToolName,
+                shape::shortenUser,
+                shape::leaveOutUser)) {
+            while (rendered.bytes() > STATE_MAX_BYTES && giveWay.getAsBoolean()) {
                 rendered = renderState(state, shape);
             }
         }
@@ -67,48 +64,105 @@ class StateFitter {
 
     /** The state as a display receives it, for the size tests. */
     byte[] stateBytes(JsonNode state) throws JsonProcessingException {
-        return json.writeValueAsBytes(fitted(state));
+        return sent.writeValueAsBytes(fitted(state));
     }
 
     /** A state as it would be sent, and its size in bytes as JSON. */
     private record Rendered(ObjectNode node, int bytes) {
     }
 
-    /** What of a state is shown, as it gives way to fit. */
+    /**
+     * What of a state is shown, as it gives way to fit. Each step changes it a little and says
+     * whether it did; false once the step has nothing more to give.
+     */
     private static final class StateShape {
-        String toolName;
+        private static final int TOOL_NAME_MIN = 8;
+        private static final int NEXT_USER_MIN = 4;
+        private static final int USER_MIN = 1;
+
+        final String fullToolName;
+        int toolNameLength;
         String user;
         final String previousUser;
         String nextUser;
         boolean withToolName = true;
         boolean withUser = true;
         boolean withPreviousUser = true;
-        boolean withNextReservation = true;
+        boolean withNextReservation;
 
-        StateShape(String toolName, String user, String previousUser, String nextUser) {
-            this.toolName = toolName;
+        StateShape(String toolName, String user, String previousUser, boolean nextReservation, String nextUser) {
+            this.fullToolName = toolName;
+            this.toolNameLength = length(toolName);
             this.user = user;
             this.previousUser = previousUser;
+            this.withNextReservation = nextReservation;
             this.nextUser = nextUser;
         }
 
-        void leaveOutNulls() {
-            withUser = user != null;
-            withPreviousUser = previousUser != null;
+        String toolName() {
+            return toolNameLength == length(fullToolName) ? fullToolName
+                    : fullToolName.substring(0, fullToolName.offsetByCodePoints(0, toolNameLength)).stripTrailing() + "…";
         }
 
-        /** Takes a character off the longer of the current and next users' names, down to 4; false when neither is longer. */
-        boolean shortenLongestUser() {
-            int longest = Math.max(length(user), length(nextUser));
-            if (longest <= 4) {
+        boolean leaveOutNulls() {
+            boolean changed = (withUser && user == null) || (withPreviousUser && previousUser == null);
+            withUser = withUser && user != null;
+            withPreviousUser = withPreviousUser && previousUser != null;
+            return changed;
+        }
+
+        boolean shortenToolName() {
+            if (toolNameLength <= TOOL_NAME_MIN) {
                 return false;
             }
-            if (length(nextUser) == longest) {
-                nextUser = withoutLastCharacter(nextUser).stripTrailing();
-            } else {
-                user = withoutLastCharacter(user).stripTrailing();
-            }
+            toolNameLength--;
             return true;
+        }
+
+        boolean leaveOutPreviousUser() {
+            boolean changed = withPreviousUser;
+            withPreviousUser = false;
+            return changed;
+        }
+
+        boolean leaveOutToolName() {
+            boolean changed = withToolName;
+            withToolName = false;
+            return changed;
+        }
+
+        boolean shortenNextUser() {
+            if (!withNextReservation || length(nextUser) <= NEXT_USER_MIN) {
+                return false;
+            }
+            nextUser = withoutLastCharacter(nextUser).stripTrailing();
+            return true;
+        }
+
+        boolean leaveOutNextUser() {
+            boolean changed = withNextReservation && nextUser != null;
+            nextUser = null;
+            return changed;
+        }
+
+        boolean leaveOutNextReservation() {
+            boolean changed = withNextReservation;
+            withNextReservation = false;
+            return changed;
+        }
+
+        boolean shortenUser() {
+            if (!withUser || length(user) <= USER_MIN) {
+                return false;
+            }
+            user = withoutLastCharacter(user).stripTrailing();
+            return true;
+        }
+
+        boolean leaveOutUser() {
+            boolean changed = withUser;
+            withUser = false;
+            return changed;
         }
 
         private static int length(String s) {
@@ -120,7 +174,7 @@ class StateFitter {
         ObjectNode node = json.createObjectNode();
         node.put("tool_id", state.path("tool_id").asInt());
         if (shape.withToolName) {
-            node.put("tool_name", shape.toolName);
+            node.put("tool_name", shape.toolName());
         }
         node.put("in_use", state.path("in_use").asBoolean());
         node.put("operational", state.path("operational").asBoolean(true));
@@ -131,17 +185,18 @@ class StateFitter {
         if (shape.withPreviousUser) {
             node.put("previous_user", shape.previousUser);
         }
-        JsonNode next = state.get("next_reservation");
-        if (shape.withNextReservation && next != null && next.isObject()) {
+        if (shape.withNextReservation) {
             ObjectNode reservation = node.putObject("next_reservation");
-            reservation.put("user", shape.nextUser);
-            reservation.put("start", textOrNull(next.get("start")));
+            if (shape.nextUser != null) {
+                reservation.put("user", shape.nextUser);
+            }
+            reservation.put("start", textOrNull(state.path("next_reservation").get("start")));
         }
         String interlock = textOrNull(state.get("interlock"));
         if (interlock != null) {
             node.put("interlock", interlock);
         }
-        return new Rendered(node, json.writeValueAsBytes(node).length);
+        return new Rendered(node, sent.writeValueAsBytes(node).length);
     }
 
     /** Never splits a character that takes two UTF-16 units (an emoji, a rare CJK name). */

@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -23,18 +27,23 @@ import org.nemo.bridge.wire.WireTime;
  * tool the event changed, kept within the size a display can hold. A {@code tool_state_refresh}
  * row (the next reservation or the interlock changed) publishes the state only. Marshalling,
  * signing and sending are the route's (routes/outbox.yaml).
+ * <p>
+ * A payload's numbers are read as the database prints its jsonb (every digit, the scale of
+ * {@code 1.10}, never through a double) and the route writes them back the same way; a number
+ * longer than Jackson's limit (1,000 characters) cannot be carried exactly and sends the row dead.
  */
 public class ToolMessages {
 
     /** An outbox row that republishes a tool's state and is no event of its own. */
     static final String STATE_REFRESH = "tool_state_refresh";
 
-    private final ObjectMapper json;
+    private final ObjectReader json;
     private final TopicMap topics;
     private final StateFitter states;
 
     public ToolMessages(ObjectMapper json, TopicMap topics) {
-        this.json = json;
+        this.json = json.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
         this.topics = topics;
         this.states = new StateFitter(json);
     }
@@ -116,8 +125,15 @@ public class ToolMessages {
             while (out.size() > first) {
                 out.remove(out.size() - 1);
             }
-            String why = e instanceof TopicRules.InvalidTopicException ? "invalid topic: " : "cannot build the message: ";
-            out.add(OutboundMessage.unpublishable(id, why + e.getMessage()));
+            String why;
+            if (e instanceof TopicRules.InvalidTopicException) {
+                why = "invalid topic: " + e.getMessage();
+            } else if (e instanceof StreamConstraintsException tooLong) {
+                why = "the payload cannot be carried exactly: " + tooLong.getOriginalMessage();
+            } else {
+                why = "cannot build the message: " + e.getMessage();
+            }
+            out.add(OutboundMessage.unpublishable(id, why));
         }
     }
 

@@ -164,7 +164,8 @@ public class TopicMap {
         if (value == null || value.isNull() || !value.isValueNode()) {
             throw new IllegalArgumentException("topic '" + template + "' needs a " + name + " and the event has none");
         }
-        return level(value.asText());
+        // a number as the database prints it (0.0000001, not 1E-7)
+        return level(value.isNumber() ? value.decimalValue().toPlainString() : value.asText());
     }
 
     static String level(String value) {

@@ -1,5 +1,6 @@
 package org.nemo.bridge.nemo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -297,6 +298,39 @@ class NemoCoverageTest {
         }
     }
 
+    /** Issue 21 row 13: a crowded retained state still says who is on the tool now, in full. */
+    @Test
+    void aCrowdedStateOnTheBrokerKeepsWhoIsUsingTheToolWhole() {
+        int interlock = lab.interlock(2);
+        int tool = lab.toolWithInterlock("Raith EBPG 5200 Electron Beam Lithograph", interlock);
+        String stateTopic = "nemo/tools/" + tool + "/state";
+        lab.disable(lab.enable(tool, lab.user("Grace", "Hopper")));
+        awaitState(stateTopic, "tool_disabled");
+        Instant start = Instant.now().plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MINUTES);
+        lab.reserve(tool, lab.user("Marie", "Curie"), start, start.plus(1, ChronoUnit.HOURS));
+        awaitState(stateTopic, "reservation_created");
+        // Grace Hopper's own tool_enabled state, when it was not folded into her tool_disabled one
+        display.clear();
+
+        lab.enable(tool, lab.user("Rosalind", "Franklin"));
+
+        Received state = awaitState(stateTopic, "tool_enabled");
+        assertThat(state.payload().getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(200);
+        JsonNode s = state.json();
+        assertThat(s.path("user").asText()).isEqualTo("Rosalind Franklin");
+        assertThat(s.path("in_use").asBoolean()).isTrue();
+        assertThat(s.path("interlock").asText()).isEqualTo("locked");
+        // the next reservation and the previous user gave way; that was enough for the tool name
+        assertThat(s.has("next_reservation")).isFalse();
+        assertThat(s.has("previous_user")).isFalse();
+        assertThat(s.path("tool_name").asText()).isEqualTo("Raith EBPG 5200 Electron Beam Lithograph");
+        try (Subscriber late = new Subscriber(BROKER.url(), stateTopic)) {
+            Received boot = late.awaitOne(stateTopic, WAIT);
+            assertThat(boot.retained()).isTrue();
+            assertThat(boot.json().path("user").asText()).isEqualTo("Rosalind Franklin");
+        }
+    }
+
     @Test
     void areasAndAreaAccessPublishTheirEventsAndOtherSavesNothing() {
         int cleanroom = lab.area("Cleanroom");
@@ -358,6 +392,12 @@ class NemoCoverageTest {
         assertThat(display.quietlyCollect("nemo/reservations/" + reservation, QUIET)).hasSize(1);
         // retained states of earlier tests arrive flagged retained; none is published now
         assertThat(display.all()).noneMatch(r -> r.topic().endsWith("/state") && !r.retained());
+    }
+
+    /** The tool's state as the event of the given type changed it. */
+    private Received awaitState(String stateTopic, String eventType) {
+        return display.await(r -> r.topic().equals(stateTopic) && eventType.equals(r.userProperties().get("event_type")), 1, WAIT)
+                .get(0);
     }
 
     private static String wire(Instant instant) {

@@ -3,6 +3,8 @@ package org.nemo.bridge.outbound;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,14 +43,26 @@ class StateSizeTest {
     void nullsGiveWayBeforeAnyInformation() throws Exception {
         ObjectNode state = state(12, "SEM", null, null);
         state.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);
-        state.put("interlock", "locked");
 
         JsonNode sent = sent(state);
 
+        // leaving out the null keys is enough: nothing else gives way
         assertThat(sent.has("user")).isFalse();
         assertThat(sent.has("previous_user")).isFalse();
         assertThat(sent.path("in_use").asBoolean()).isFalse();
+        assertThat(sent.path("tool_name").asText()).isEqualTo("SEM");
         assertThat(sent.path("next_reservation").path("user").asText()).isEqualTo("Marie Curie");
+        assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
+
+        state.put("interlock", "locked");
+
+        sent = sent(state);
+
+        // with the interlock it is not: the next reservation's user is the first to give way
+        assertThat(sent.has("user")).isFalse();
+        assertThat(sent.has("previous_user")).isFalse();
+        assertThat(sent.path("tool_name").asText()).isEqualTo("SEM");
+        assertThat(sent.path("next_reservation").has("user")).isFalse();
         assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
         assertThat(sent.path("interlock").asText()).isEqualTo("locked");
     }
@@ -63,22 +77,37 @@ class StateSizeTest {
     }
 
     @Test
-    void theToolNameIsShortenedFirst() throws Exception {
-        ObjectNode state = state(12, "Electron-beam evaporator with load lock (Temescal)", "Ada Lovelace", "Grace Hopper");
+    void thePreviousUserGivesWayBeforeTheToolNameIsShortened() throws Exception {
+        String toolName = "Electron-beam evaporator with load lock (Temescal)";
+        ObjectNode state = state(12, toolName, "Ada Lovelace", "Grace Hopper");
         state.put("interlock", "locked");
 
         JsonNode sent = sent(state);
 
-        assertThat(sent.path("tool_name").asText()).startsWith("Electron").endsWith("…");
+        // leaving out the previous user is enough: the tool name stays whole
+        assertThat(sent.has("previous_user")).isFalse();
+        assertThat(sent.path("tool_name").asText()).isEqualTo(toolName);
         assertThat(sent.path("user").asText()).isEqualTo("Ada Lovelace");
-        assertThat(sent.path("previous_user").asText()).isEqualTo("Grace Hopper");
+
+        String longerName = "Electron-beam evaporator with load lock and planetary (Temescal FC-2000)";
+        ObjectNode longer = state(12, longerName, "Ada Lovelace", "Grace Hopper");
+        longer.put("interlock", "locked");
+
+        sent = sent(longer);
+
+        // it is not: the tool name is shortened too, and no further than it must
+        assertThat(sent.has("previous_user")).isFalse();
+        String shortened = sent.path("tool_name").asText();
+        assertThat(shortened).startsWith("Electron-beam evaporator").endsWith("…");
+        assertThat(longerName).startsWith(shortened.substring(0, shortened.length() - 1)).isNotEqualTo(shortened);
+        assertThat(sent.path("user").asText()).isEqualTo("Ada Lovelace");
     }
 
     /**
-     * Jackson writes an emoji as its two UTF-16 units escaped, 6 bytes each, so a shortening that
-     * cut between them would leave half an emoji on the wire. Each tool id below is one digit
-     * longer than the one before, so the state is one byte longer: over seven of them, a cut
-     * every 6 bytes would stop at least once between the two halves.
+     * An emoji is two UTF-16 units in Java and 4 bytes of UTF-8 on the wire, so a shortening that
+     * cut between the units would leave half an emoji (a lone surrogate). Each tool id below is one
+     * digit longer than the one before, so the state is one byte longer: over seven of them, a cut
+     * every 4 bytes would stop at least once between the two halves.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 12, 123, 1234, 12345, 123456, 1234567})
@@ -109,20 +138,191 @@ class StateSizeTest {
     }
 
     @Test
-    void aCrowdedStateKeepsTheUsageTheNextReservationAndTheInterlock() throws Exception {
+    void aCrowdedStateKeepsTheUsageThePreviousUserTheToolNameAndTheInterlock() throws Exception {
         ObjectNode state = state(123, "Mask Aligner", "Ada Lovelace", "Grace Hopper");
         state.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);
         state.put("interlock", "unlocked");
 
         JsonNode sent = sent(state);
 
-        // the past and the tool's own name give way before the people who use it now and next
-        assertThat(sent.has("previous_user")).isFalse();
+        // the next reservation gives way before the past and the tool's own name
+        assertThat(sent.has("next_reservation")).isFalse();
+        assertThat(sent.path("previous_user").asText()).isEqualTo("Grace Hopper");
+        assertThat(sent.path("tool_name").asText()).isEqualTo("Mask Aligner");
         assertThat(sent.path("in_use").asBoolean()).isTrue();
         assertThat(sent.path("since").asText()).isEqualTo(TIME);
-        assertThat(sent.path("user").asText()).startsWith("Ada");
-        assertThat(sent.path("next_reservation").path("user").asText()).startsWith("Mari");
-        assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
+        assertThat(sent.path("user").asText()).isEqualTo("Ada Lovelace");
+        assertThat(sent.path("interlock").asText()).isEqualTo("unlocked");
+    }
+
+    /** Issue 21: the demo's SEM showed "Rosal" in use while it kept the next reservation's "Marie". */
+    @Test
+    void whoIsUsingTheToolNowIsTheLastToGiveWay() throws Exception {
+        ObjectNode sem = state(4, "SEM", "Rosalind Franklin", "Grace Hopper");
+        sem.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);
+        sem.put("interlock", "unlocked");
+
+        JsonNode sent = sent(sem);
+
+        assertThat(sent.path("user").asText()).isEqualTo("Rosalind Franklin");
+        assertThat(sent.path("in_use").asBoolean()).isTrue();
+        assertThat(sent.path("since").asText()).isEqualTo(TIME);
+        assertThat(sent.path("interlock").asText()).isEqualTo("unlocked");
+        // the next reservation's user, then the next reservation gave way; that was enough
+        assertThat(sent.has("next_reservation")).isFalse();
+        assertThat(sent.path("previous_user").asText()).isEqualTo("Grace Hopper");
+        assertThat(sent.path("tool_name").asText()).isEqualTo("SEM");
+    }
+
+    @Test
+    void withNemoLengthNamesTheCurrentUserStaysWhole() throws Exception {
+        String toolName = "Raith EBPG 5200 Electron Beam Lithograph";
+        assertThat(toolName).hasSize(40);
+        ObjectNode state = state(1234, toolName, "Rosalind Franklin", "Dorothy Crowfoot Hodgkin");
+        state.putObject("next_reservation").put("user", "Chien-Shiung Wu").put("start", TIME);
+        state.put("interlock", "locked");
+
+        JsonNode sent = sent(state);
+
+        assertThat(sent.path("user").asText()).isEqualTo("Rosalind Franklin");
+        assertThat(sent.path("tool_id").asInt()).isEqualTo(1234);
+        assertThat(sent.path("in_use").asBoolean()).isTrue();
+        assertThat(sent.path("operational").asBoolean()).isTrue();
+        assertThat(sent.path("since").asText()).isEqualTo(TIME);
+        assertThat(sent.path("interlock").asText()).isEqualTo("locked");
+        // the next reservation went first, then the previous user; the tool name stays whole
+        assertThat(sent.has("next_reservation")).isFalse();
+        assertThat(sent.has("previous_user")).isFalse();
+        assertThat(sent.path("tool_name").asText()).isEqualTo(toolName);
+    }
+
+    @Test
+    void nullKeysGiveWayBeforeTheToolNameIsShortened() throws Exception {
+        String toolName = "Oxford Instruments PlasmaPro 100 Cobra ICP Etcher (chamber 2)";
+        ObjectNode free = state(6, toolName, null, null);
+        free.put("interlock", "locked");
+
+        JsonNode sent = sent(free);
+
+        assertThat(sent.path("tool_name").asText()).isEqualTo(toolName);
+        assertThat(sent.has("user")).isFalse();
+        assertThat(sent.has("previous_user")).isFalse();
+    }
+
+    /**
+     * A state with ever longer current users: whatever a step gives up, every step before it has
+     * given up all it can, in the order docs/nemo-events.md states, and each step is seen along the
+     * way. With a next reservation, an interlock and a previous user, even a one-letter user leaves
+     * no room for the next reservation (the two times alone take 58 bytes); a tool without an
+     * interlock and with no previous user has room for it, and its user, while the user is short.
+     */
+    @Test
+    void asTheCurrentUsersNameGrowsEverythingElseGivesWayFirstInTheStatedOrder() throws Exception {
+        assertThat(stepsAsTheUserGrows(1234, "Mask Aligner MA6 Gen4", "Grace Hopper", null, "locked"))
+                .containsExactly("whole", "previous user left out", "tool name shortened", "tool name left out", "user shortened");
+        assertThat(stepsAsTheUserGrows(1234, "Raith EBPG 5200 Electron Beam Lithograph", "Dorothy Crowfoot Hodgkin", "Chien-Shiung Wu", "locked"))
+                .containsExactly("previous user left out", "tool name shortened", "tool name left out", "user shortened");
+        assertThat(stepsAsTheUserGrows(1, "SEM", null, "Marie Curie", null))
+                .containsExactly("whole", "next user shortened", "next user left out", "next reservation left out", "tool name left out");
+    }
+
+    /** The steps reached, in the order seen, as the current user's name grows a character at a time. */
+    private List<String> stepsAsTheUserGrows(int toolId, String toolName, String previousUser, String nextUser, String interlock)
+            throws Exception {
+        String fullUser = "Rosalind Elsie Franklin of King's College London, Birkbeck and the Royal Institution, London";
+        List<String> seen = new ArrayList<>();
+        for (int length = 1; length <= fullUser.length(); length++) {
+            String user = fullUser.substring(0, length).stripTrailing();
+            ObjectNode state = state(toolId, toolName, user, previousUser);
+            if (nextUser != null) {
+                state.putObject("next_reservation").put("user", nextUser).put("start", TIME);
+            }
+            if (interlock != null) {
+                state.put("interlock", interlock);
+            }
+
+            JsonNode sent = sent(state);
+
+            String step = stepReached(sent, toolName, user, previousUser, nextUser);
+            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(step)) {
+                seen.add(step);
+            }
+            assertThat(sent.path("tool_id").asInt()).isEqualTo(toolId);
+            assertThat(sent.path("interlock").asText(null)).isEqualTo(interlock);
+            assertThat(sent.path("since").asText()).isEqualTo(TIME);
+            assertThat(user).startsWith(sent.path("user").asText());
+            if (sent.has("next_reservation")) {
+                assertThat(sent.path("next_reservation").path("start").asText()).isEqualTo(TIME);
+            }
+        }
+        return seen;
+    }
+
+    /** How far a sent state had to give way, checking that every step before it gave all it could. */
+    private static String stepReached(JsonNode sent, String toolName, String user, String fullPreviousUser, String fullNextUser) {
+        boolean toolNameShown = sent.has("tool_name");
+        boolean toolNameWhole = toolNameShown && sent.path("tool_name").asText().equals(toolName);
+        boolean previousUser = sent.has("previous_user");
+        boolean nextReservation = sent.has("next_reservation");
+        String nextUser = sent.path("next_reservation").path("user").asText(null);
+        boolean nextUserWhole = fullNextUser == null || fullNextUser.equals(nextUser);
+        boolean userWhole = sent.path("user").asText().equals(user);
+        if (!userWhole) {
+            assertThat(toolNameShown).as("the tool name gave way before the user").isFalse();
+        }
+        if (!toolNameWhole) {
+            assertThat(previousUser).as("the previous user gave way before the tool name").isFalse();
+            assertThat(nextReservation).as("the next reservation gave way before the tool name").isFalse();
+        }
+        if (fullPreviousUser != null && !previousUser) {
+            assertThat(nextReservation).as("the next reservation gave way before the previous user").isFalse();
+        }
+        if (previousUser) {
+            assertThat(sent.path("previous_user").asText()).isEqualTo(fullPreviousUser);
+        }
+        if (!userWhole) {
+            return "user shortened";
+        }
+        if (!toolNameShown) {
+            return "tool name left out";
+        }
+        if (!toolNameWhole) {
+            String shortened = sent.path("tool_name").asText();
+            assertThat(shortened).endsWith("…").hasSizeGreaterThanOrEqualTo(9);
+            assertThat(toolName).startsWith(shortened.substring(0, shortened.length() - 1));
+            return "tool name shortened";
+        }
+        if (fullPreviousUser != null && !previousUser) {
+            return "previous user left out";
+        }
+        if (fullNextUser != null && !nextReservation) {
+            return "next reservation left out";
+        }
+        if (fullNextUser != null && nextUser == null) {
+            return "next user left out";
+        }
+        if (!nextUserWhole) {
+            assertThat(nextUser).hasSizeGreaterThanOrEqualTo(4);
+            assertThat(fullNextUser).startsWith(nextUser);
+            return "next user shortened";
+        }
+        return "whole";
+    }
+
+    @Test
+    void aUserNameTooLongForAnyDisplayIsShortenedOnlyOnceAllElseGaveWay() throws Exception {
+        String user = "Rosalind Elsie Franklin ".repeat(12);
+        ObjectNode state = state(7, "Mask Aligner", user, "Grace Hopper");
+        state.putObject("next_reservation").put("user", "Marie Curie").put("start", TIME);
+        state.put("interlock", "unlocked");
+
+        JsonNode sent = sent(state);
+
+        assertThat(sent.has("tool_name")).isFalse();
+        assertThat(sent.has("previous_user")).isFalse();
+        assertThat(sent.has("next_reservation")).isFalse();
+        assertThat(sent.path("user").asText()).startsWith("Rosalind Elsie Franklin").isNotEqualTo(user.stripTrailing());
+        assertThat(sent.path("in_use").asBoolean()).isTrue();
         assertThat(sent.path("interlock").asText()).isEqualTo("unlocked");
     }
 

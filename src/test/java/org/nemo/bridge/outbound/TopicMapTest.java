@@ -1,5 +1,7 @@
 package org.nemo.bridge.outbound;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +32,18 @@ class TopicMapTest {
                 .isEqualTo("nemo/area_access/7");
         assertThat(topics.eventTopic("interlock_locked", 3, null, payload("tool_id", 99)))
                 .as("the row's tool wins over the payload's").isEqualTo("nemo/tools/3/interlock");
+    }
+
+    @Test
+    void aNumberPlacesTheEventAsTheDatabasePrintsIt() {
+        ObjectNode payload = JSON.createObjectNode();
+        payload.put("reservation_id", new BigDecimal("0.0000001"));
+        assertThat(topics.eventTopic("reservation_created", null, null, payload)).isEqualTo("nemo/reservations/0.0000001");
+        payload.put("reservation_id", new BigDecimal("1.10"));
+        assertThat(topics.eventTopic("reservation_created", null, null, payload)).isEqualTo("nemo/reservations/1.10");
+        payload.put("reservation_id", new BigInteger("123456789012345678901234567890"));
+        assertThat(topics.eventTopic("reservation_created", null, null, payload))
+                .isEqualTo("nemo/reservations/123456789012345678901234567890");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Set;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import org.nemo.bridge.config.BridgeProperties;
 import org.slf4j.Logger;
@@ -50,7 +51,8 @@ import org.springframework.web.cors.CorsConfiguration;
  * Hawtio reads from the {@code XSRF-TOKEN} cookie and sends back as {@code X-XSRF-TOKEN}. Nor
  * may another site read an answer: no JSONP anywhere, and no request the browser marks as
  * cross-site reaches an endpoint behind the login ({@link CrossSiteReadRefusal}). Every refusal is
- * a 403 and one log line ({@link LoggedRefusal}).
+ * a 403 and one log line ({@link LoggedRefusal}); failed logins are throttled per client address
+ * ({@link LoginThrottle}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -63,7 +65,7 @@ public class SecurityConfiguration {
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "TRACE", "OPTIONS");
 
     @Bean
-    public SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
+    public SecurityFilterChain securityFilterChain(HttpSecurity http, LoginThrottle loginThrottle) throws Exception {
         // the token is loaded on every request, so that Hawtio finds its cookie before its first POST
         CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
         plainToken.setCsrfRequestAttributeName(null);
@@ -74,6 +76,7 @@ public class SecurityConfiguration {
                         .anyRequest().authenticated())
                 .httpBasic(Customizer.withDefaults())
                 .addFilterBefore(new CrossSiteReadRefusal(openToAll, refusal), BasicAuthenticationFilter.class)
+                .addFilterBefore(loginThrottle.filter(), BasicAuthenticationFilter.class)
                 .exceptionHandling(exceptions -> exceptions.accessDeniedHandler(refusal))
                 .csrf(csrf -> csrf
                         .csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
@@ -92,6 +95,11 @@ public class SecurityConfiguration {
         return new OrRequestMatcher(EndpointRequest.to(HealthEndpoint.class),
                 paths.matcher("/"), paths.matcher("/index.html"), paths.matcher("/status/**"), paths.matcher("/api/board"),
                 paths.matcher("/display/**"), paths.matcher("/api/display/**"), paths.matcher("/favicon.ico"), paths.matcher("/error"));
+    }
+
+    @Bean
+    public LoginThrottle loginThrottle(BridgeProperties properties, MeterRegistry registry) {
+        return new LoginThrottle(properties.admin().loginThrottle(), registry);
     }
 
     /**

@@ -260,10 +260,22 @@ public record BridgeProperties(
      * @param password plain or {bcrypt}...; no default: a random one is generated into generated-password-file
      * @param generatedPasswordFile where a generated password goes (mode 0600)
      * @param jolokiaPolicy Jolokia's access policy (read-only by default)
+     * @param loginThrottle failed logins per client address, then 429
      */
     public record Admin(@NotBlank @DefaultValue("admin") String username, String password,
                         @DefaultValue("nemo-mqtt-bridge-admin-password") String generatedPasswordFile,
-                        @DefaultValue("classpath:/jolokia-readonly.xml") String jolokiaPolicy) {
+                        @DefaultValue("classpath:/jolokia-readonly.xml") String jolokiaPolicy,
+                        @Valid @DefaultValue LoginThrottle loginThrottle) {
+
+        /**
+         * @param maxFailures failed logins from one address within the window; its further logins get 429 until the window ends
+         * @param window how long failures count, from an address's first one
+         * @param maxAddresses addresses remembered at most (the least used are forgotten first)
+         */
+        public record LoginThrottle(@Positive @DefaultValue("10") int maxFailures,
+                                    @DurationMin(seconds = 1) @DefaultValue("1m") Duration window,
+                                    @Positive @DefaultValue("10000") int maxAddresses) {
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Set;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import org.nemo.bridge.config.BridgeProperties;
 import org.slf4j.Logger;
@@ -28,9 +29,14 @@ import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.cors.CorsConfiguration;
 
 /**
@@ -42,7 +48,11 @@ import org.springframework.web.cors.CorsConfiguration;
  * admin. Every request that changes something therefore proves it is not cross-site: either
  * it carries the {@value #SCRIPT_HEADER} header (which a browser sends cross-site only after a
  * CORS preflight, and every cross-origin request is refused here), or the CSRF token that
- * Hawtio reads from the {@code XSRF-TOKEN} cookie and sends back as {@code X-XSRF-TOKEN}.
+ * Hawtio reads from the {@code XSRF-TOKEN} cookie and sends back as {@code X-XSRF-TOKEN}. Nor
+ * may another site read an answer: no JSONP anywhere, and no request the browser marks as
+ * cross-site reaches an endpoint behind the login ({@link CrossSiteReadRefusal}). Every refusal is
+ * a 403 and one log line ({@link LoggedRefusal}); failed logins are throttled per client address
+ * ({@link LoginThrottle}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -55,16 +65,19 @@ public class SecurityConfiguration {
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "TRACE", "OPTIONS");
 
     @Bean
-    public SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
+    public SecurityFilterChain securityFilterChain(HttpSecurity http, LoginThrottle loginThrottle) throws Exception {
         // the token is loaded on every request, so that Hawtio finds its cookie before its first POST
         CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
         plainToken.setCsrfRequestAttributeName(null);
+        RequestMatcher openToAll = openToAll();
+        AccessDeniedHandler refusal = new LoggedRefusal();
         http.authorizeHttpRequests(requests -> requests
-                        .requestMatchers(EndpointRequest.to(HealthEndpoint.class)).permitAll()
-                        .requestMatchers("/", "/index.html", "/status/**", "/api/board", "/display/**", "/api/display/**",
-                                "/favicon.ico", "/error").permitAll()
+                        .requestMatchers(openToAll).permitAll()
                         .anyRequest().authenticated())
                 .httpBasic(Customizer.withDefaults())
+                .addFilterBefore(new CrossSiteReadRefusal(openToAll, refusal), BasicAuthenticationFilter.class)
+                .addFilterBefore(loginThrottle.filter(), BasicAuthenticationFilter.class)
+                .exceptionHandling(exceptions -> exceptions.accessDeniedHandler(refusal))
                 .csrf(csrf -> csrf
                         .csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                         .csrfTokenRequestHandler(plainToken)
@@ -74,6 +87,19 @@ public class SecurityConfiguration {
                 // display URLs carry ?token=, which must not leak to the logo's host or a followed link
                 .headers(headers -> headers.referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)));
         return http.build();
+    }
+
+    /** Health, the status page and its board, and the displays (which have their own token): no login. */
+    static RequestMatcher openToAll() {
+        PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
+        return new OrRequestMatcher(EndpointRequest.to(HealthEndpoint.class),
+                paths.matcher("/"), paths.matcher("/index.html"), paths.matcher("/status/**"), paths.matcher("/api/board"),
+                paths.matcher("/display/**"), paths.matcher("/api/display/**"), paths.matcher("/favicon.ico"), paths.matcher("/error"));
+    }
+
+    @Bean
+    public LoginThrottle loginThrottle(BridgeProperties properties, MeterRegistry registry) {
+        return new LoginThrottle(properties.admin().loginThrottle(), registry);
     }
 
     /**

@@ -136,6 +136,55 @@ class BrowserSafetyTest {
     }
 
     @Test
+    void noEndpointAnswersJsonpEvenWithTheAdminLogin() throws Exception {
+        // what <script src="…?callback=steal"> on another site sends, with the cached login
+        for (String path : new String[] {"/actuator/jolokia/read/java.lang:type=Runtime/SystemProperties?callback=steal",
+                "/actuator/hawtio/jolokia/read/java.lang:type=Runtime/SystemProperties?callback=steal",
+                "/actuator/jolokia/search/org.apache.camel:type=routes,*?callback=steal",
+                "/api/status?callback=steal", "/actuator/health?callback=steal", "/?callback=steal"}) {
+            HttpResponse<String> response = send(HttpRequest.newBuilder(url(path)).header("Authorization", ADMIN));
+            assertThat(response.statusCode()).as(path).isEqualTo(403);
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).as(path).doesNotContain("javascript");
+            assertThat(response.body()).as(path).doesNotContain("steal(").doesNotContain("java.version");
+        }
+        // the same read without a callback, from Hawtio's own page, is answered
+        HttpResponse<String> own = send(HttpRequest.newBuilder(url("/actuator/hawtio/jolokia/read/java.lang:type=Runtime/VmName"))
+                .header("Authorization", ADMIN)
+                .header("Sec-Fetch-Site", "same-origin"));
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.body()).contains("\"status\":200");
+    }
+
+    @Test
+    void aCrossSiteRequestGetsNothingBehindTheLoginWhateverItsMethod() throws Exception {
+        for (String path : new String[] {"/actuator/jolokia/read/java.lang:type=Memory", "/actuator/hawtio/jolokia/version",
+                "/api/status", "/actuator/metrics", "/actuator/hawtio/", "/mqtt_bridge_status/"}) {
+            HttpResponse<String> crossSite = send(HttpRequest.newBuilder(url(path))
+                    .header("Authorization", ADMIN)
+                    .header("Sec-Fetch-Site", "cross-site"));
+            assertThat(crossSite.statusCode()).as("cross-site GET " + path).isEqualTo(403);
+            assertThat(crossSite.body()).as(path).doesNotContain("HeapMemoryUsage").doesNotContain("nemo_outbox");
+            HttpResponse<String> sameOrigin = send(HttpRequest.newBuilder(url(path))
+                    .header("Authorization", ADMIN)
+                    .header("Sec-Fetch-Site", "same-origin"));
+            assertThat(sameOrigin.statusCode()).as("same-origin GET " + path).isEqualTo(200);
+        }
+        // a cross-site POST that even carries the script header (after a refused preflight a browser would not send it)
+        HttpResponse<String> post = send(HttpRequest.newBuilder(url("/actuator/jolokia"))
+                .header("Authorization", ADMIN)
+                .header("X-Requested-By", "test")
+                .header("Sec-Fetch-Site", "cross-site")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"read\",\"mbean\":\"java.lang:type=Memory\"}")));
+        assertThat(post.statusCode()).isEqualTo(403);
+        // what other sites may show or link to stays open to them
+        for (String path : new String[] {"/actuator/health", "/", "/status/status.js", "/api/board", "/display", "/display/1"}) {
+            HttpResponse<String> open = send(HttpRequest.newBuilder(url(path)).header("Sec-Fetch-Site", "cross-site"));
+            assertThat(open.statusCode()).as("cross-site GET " + path).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aJolokiaProxyRequestIsRefusedAndConnectsNowhere() throws Exception {
         AtomicInteger connections = new AtomicInteger();
         try (ServerSocket target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {

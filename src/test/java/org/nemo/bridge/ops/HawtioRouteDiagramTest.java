@@ -1,5 +1,7 @@
 package org.nemo.bridge.ops;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +12,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
+import com.sun.net.httpserver.HttpServer;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nemo.bridge.support.Browser;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.TestBridge;
@@ -27,6 +31,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -39,7 +45,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Hawtio's diagram of the outbound route routes/outbox.yaml, in a real headless browser, as
  * ops see it behind the admin login with the default read-only Jolokia: each stage of
  * outbox-to-mqtt is a box. Saves the screenshot that the README and docs/architecture.md show.
+ * And while Hawtio works, a page of another site, in the same browser with the same cached
+ * login, reads nothing behind it.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @DisableJmx(false)
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -141,6 +150,67 @@ class HawtioRouteDiagramTest {
                     StandardCopyOption.REPLACE_EXISTING);
         } finally {
             browser.quit();
+        }
+    }
+
+    @Test
+    void anotherSitesPageReadsNothingWithTheCachedLoginWhileHawtioWorks(CapturedOutput output) throws Exception {
+        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser test skipped");
+        // the other site: to a browser, localhost is another site than 127.0.0.1
+        HttpServer otherSite = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        otherSite.createContext("/", exchange -> {
+            byte[] page = "<!doctype html><title>another site</title><p>nothing to see".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        otherSite.start();
+        ChromeDriver browser = Browser.start(1200, 900);
+        try {
+            // the admin's login, as the browser has it cached, goes with every request of the tab
+            String login = Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8));
+            browser.executeCdpCommand("Network.enable", Map.of());
+            browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Basic " + login)));
+
+            // Hawtio on its own origin: its requests are same-origin, and it finds the routes through Jolokia
+            browser.get("http://127.0.0.1:" + port + "/actuator/hawtio/camel/routes");
+            new WebDriverWait(browser, Duration.ofSeconds(30), Duration.ofMillis(200)).until(d -> !d.findElements(
+                    By.xpath("//button[contains(@class,'tree-view__node-text') and normalize-space()='outbox-to-mqtt']")).isEmpty());
+
+            // Hawtio asks Jolokia about every MBean it shows; a question the policy refuses is not logged as an attempt
+            assertThat(output.getAll()).doesNotContain("Jolokia refused").doesNotContain("Refused ");
+
+            browser.get("http://localhost:" + otherSite.getAddress().getPort() + "/");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> seen = (Map<String, Object>) browser.executeAsyncScript("""
+                    const done = arguments[arguments.length - 1], bridge = arguments[0];
+                    window.stolen = [];
+                    window.steal = answer => window.stolen.push(answer);
+                    const load = (tag, attribute, path, extra) => new Promise(resolve => {
+                        const element = document.createElement(tag);
+                        Object.assign(element, extra || {});
+                        element.onload = () => resolve('loaded');
+                        element.onerror = () => resolve('refused');
+                        element[attribute] = bridge + path;
+                        document.head.appendChild(element);
+                    });
+                    Promise.all([
+                        load('script', 'src', '/actuator/jolokia/read/java.lang:type=Runtime/SystemProperties?callback=steal'),
+                        load('script', 'src', '/actuator/hawtio/jolokia/read/java.lang:type=Runtime/SystemProperties?callback=steal'),
+                        load('img', 'src', '/actuator/hawtio/favicon.ico'),
+                        load('link', 'href', '/status/status.css', {rel: 'stylesheet'})
+                    ]).then(r => done({jolokia: r[0], hawtioJolokia: r[1], hawtioImage: r[2], statusStylesheet: r[3],
+                                       stolen: window.stolen.length}));""", "http://127.0.0.1:" + port);
+            // JSONP is refused (before: 200 text/javascript, and steal() got every system property)
+            assertThat(seen).containsEntry("jolokia", "refused").containsEntry("hawtioJolokia", "refused").containsEntry("stolen", 0L);
+            // anything behind the login is refused to another site, an image too; the open status page is not
+            assertThat(seen).containsEntry("hawtioImage", "refused").containsEntry("statusStylesheet", "loaded");
+            // each refusal is one log line
+            assertThat(output.getAll().lines().filter(l -> l.contains("Refused GET"))).hasSize(3);
+        } finally {
+            browser.quit();
+            otherSite.stop(0);
         }
     }
 

@@ -9,6 +9,7 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestBridge;
@@ -16,8 +17,13 @@ import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -30,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and a read-only Jolokia behind the login that find the Camel routes, and the open status
  * page with its board.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @AutoConfigureObservability
 @DisableJmx(false)
 @CamelSpringBootTest
@@ -143,6 +150,37 @@ class OperabilityTest {
         JsonNode stop = admin().getForObject(
                 "/actuator/jolokia/exec/org.apache.camel:context=nemo-mqtt-bridge,type=routes,name=\"outbox-poll\"/stop", JsonNode.class);
         assertThat(stop.path("status").asInt()).isEqualTo(403);
+    }
+
+    @Test
+    void stoppingARouteOverHttpIsRefusedCleanlyWithOneLogLine(CapturedOutput output) {
+        HttpHeaders script = new HttpHeaders();
+        script.set("X-Requested-By", "cli");
+        script.setContentType(MediaType.APPLICATION_JSON);
+
+        int before = output.getAll().length();
+        ResponseEntity<String> stop = admin().postForEntity("/actuator/camelroutes/outbox-drain/stop", new HttpEntity<>("{}", script),
+                String.class);
+        assertThat(stop.getStatusCode()).isEqualTo(HttpStatus.METHOD_NOT_ALLOWED);
+        String log = output.getAll().substring(before);
+        assertThat(log.lines().filter(l -> l.contains("WARN") || l.contains("ERROR"))).as(log).hasSize(1)
+                .allMatch(l -> l.contains("Request method 'POST' is not supported"));
+        assertThat(log).doesNotContain("\tat ").doesNotContain("Read only").doesNotContain("ERROR");
+        assertThat(admin().getForObject("/actuator/camelroutes/outbox-drain/info", JsonNode.class).path("status").asText())
+                .isEqualTo("Started");
+
+        // Jolokia's refusal: its JSON 403, and one line saying what was refused
+        before = output.getAll().length();
+        JsonNode exec = admin().getForObject(
+                "/actuator/jolokia/exec/org.apache.camel:context=nemo-mqtt-bridge,type=routes,name=\"outbox-drain\"/stop", JsonNode.class);
+        assertThat(exec.path("status").asInt()).isEqualTo(403);
+        assertThat(exec.has("stacktrace")).isFalse();
+        log = output.getAll().substring(before);
+        assertThat(log.lines().filter(l -> l.contains("WARN") || l.contains("ERROR"))).as(log).hasSize(1)
+                .allMatch(l -> l.contains("Jolokia refused operation stop of org.apache.camel:") && l.contains("jolokia-readonly.xml"));
+        assertThat(log).doesNotContain("\tat ");
+        assertThat(admin().getForObject("/actuator/camelroutes/outbox-drain/info", JsonNode.class).path("status").asText())
+                .isEqualTo("Started");
     }
 
     @Test

@@ -25,6 +25,8 @@ class PgListenConsumer extends DefaultConsumer implements Runnable {
     private final String ping = PING_PREFIX + UUID.randomUUID();
     private ExecutorService executor;
     private volatile Connection connection;
+    /** What one call of the driver may read on the current connection. */
+    private DoorbellSocketFactory.ReadLimit readLimit;
 
     PgListenConsumer(PgListenEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -56,6 +58,7 @@ class PgListenConsumer extends DefaultConsumer implements Runnable {
         while (isRunAllowed()) {
             try (Connection c = open()) {
                 connection = c;
+                readLimit.startCall();
                 try (Statement statement = c.createStatement()) {
                     statement.execute("LISTEN " + endpoint.channel());
                 }
@@ -67,7 +70,7 @@ class PgListenConsumer extends DefaultConsumer implements Runnable {
                 if (!isRunAllowed()) {
                     break;
                 }
-                endpoint.getComponent().state().lost(endpoint.channel(), e.getMessage());
+                endpoint.getComponent().state().lost(endpoint.channel(), why(e));
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
@@ -88,7 +91,10 @@ class PgListenConsumer extends DefaultConsumer implements Runnable {
         props.setProperty("connectTimeout", "10");
         // a silent network cut shows up as a failed ping within this many seconds
         props.setProperty("socketTimeout", Long.toString(Math.max(10, 3 * component.checkIntervalMillis() / 1000)));
-        Connection c = DriverManager.getConnection(component.jdbcUrl(), props);
+        // a flood on the channel ends the connection instead of filling the heap
+        props.setProperty("socketFactory", DoorbellSocketFactory.class.getName());
+        readLimit = new DoorbellSocketFactory.ReadLimit(endpoint.getMaxNotificationBytes());
+        Connection c = DoorbellSocketFactory.connect(readLimit, () -> DriverManager.getConnection(component.jdbcUrl(), props));
         c.setAutoCommit(true);
         return c;
     }
@@ -102,11 +108,13 @@ class PgListenConsumer extends DefaultConsumer implements Runnable {
         while (isRunAllowed()) {
             long now = System.currentTimeMillis();
             if (now - lastPingSent >= interval) {
+                readLimit.startCall();
                 try (Statement statement = c.createStatement()) {
                     statement.execute("SELECT pg_notify('" + endpoint.channel() + "', '" + ping + "')");
                 }
                 lastPingSent = now;
             }
+            readLimit.startCall();
             PGNotification[] notifications = pg.getNotifications((int) Math.min(interval, 1000));
             int events = 0;
             if (notifications != null) {
@@ -126,6 +134,16 @@ class PgListenConsumer extends DefaultConsumer implements Runnable {
                 throw new SQLException("LISTEN went deaf: our own NOTIFY did not come back within " + (3 * interval) + " ms");
             }
         }
+    }
+
+    /** The flood's own words when the connection was dropped for one, else the driver's. */
+    private static String why(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DoorbellSocketFactory.NotificationFlood) {
+                return t.getMessage();
+            }
+        }
+        return e.getMessage();
     }
 
     private void ring(int events) {

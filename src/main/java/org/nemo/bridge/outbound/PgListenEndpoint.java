@@ -5,10 +5,16 @@ import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
 
-/** A LISTEN channel; consume only (to send, use mqtt_bridge.enqueue or pg_notify). */
+/**
+ * A LISTEN channel; consume only (to send, use mqtt_bridge.enqueue or pg_notify). Option:
+ * {@code maxNotificationBytes} (default 4 MiB): at most this many bytes of notifications are
+ * read at once; a flood beyond it is dropped with the connection, which listens again at once
+ * ({@link DoorbellSocketFactory}).
+ */
 public class PgListenEndpoint extends DefaultEndpoint {
 
     private final String channel;
+    private long maxNotificationBytes = 4L * 1024 * 1024;
 
     PgListenEndpoint(String uri, PgListenComponent component, String channel) {
         super(uri, component);
@@ -34,5 +40,17 @@ public class PgListenEndpoint extends DefaultEndpoint {
 
     String channel() {
         return channel;
+    }
+
+    public long getMaxNotificationBytes() {
+        return maxNotificationBytes;
+    }
+
+    public void setMaxNotificationBytes(long maxNotificationBytes) {
+        if (maxNotificationBytes < 64 * 1024) {
+            throw new IllegalArgumentException("pg-listen: maxNotificationBytes must be at least 65536 (a notification may be 8,000 bytes), not "
+                    + maxNotificationBytes);
+        }
+        this.maxNotificationBytes = maxNotificationBytes;
     }
 }

@@ -248,9 +248,11 @@ public record BridgeProperties(
     /**
      * @param service who publishes when several instances run: postgres, none, external
      * @param checkInterval how often the leader proves its lock and followers try to take it
+     * @param stepDownWait how long a leader that lost its lock (the database went away) waits for the batch in hand to be marked
      */
     public record Cluster(@DefaultValue("postgres") ClusterService service,
-                          @DurationMin(millis = 1) @DefaultValue("2s") Duration checkInterval) {
+                          @DurationMin(millis = 1) @DefaultValue("2s") Duration checkInterval,
+                          @DefaultValue("15s") Duration stepDownWait) {
     }
 
     /**

@@ -32,8 +32,8 @@ public class ClusterConfiguration {
     }
 
     @Bean
-    public Leadership leadership(MeterRegistry registry) {
-        return new Leadership(registry);
+    public Leadership leadership(MeterRegistry registry, BridgeProperties properties) {
+        return new Leadership(registry, properties.cluster().stepDownWait());
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package org.nemo.bridge.cluster;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -10,6 +11,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.cluster.CamelClusterView;
+import org.apache.camel.component.master.MasterEndpoint;
+import org.apache.camel.support.task.Tasks;
+import org.apache.camel.support.task.budget.Budgets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,13 +26,15 @@ public class Leadership {
 
     public static final String NAMESPACE = "bridge";
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
-    private static final List<String> DRAIN_ROUTES = List.of("outbox-drain", "plugin-queue-drain");
 
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+    private final Duration stepDownWait;
     private volatile boolean leader;
     private volatile boolean clustered;
 
-    public Leadership(MeterRegistry registry) {
+    /** @param stepDownWait how long a leader that steps down lets its master: routes finish the exchanges in hand */
+    public Leadership(MeterRegistry registry, Duration stepDownWait) {
+        this.stepDownWait = stepDownWait;
         Gauge.builder("nemo.bridge.leader", this, l -> l.leader ? 1 : 0)
                 .description("1 while this instance is the one that publishes").register(registry);
     }
@@ -43,7 +49,7 @@ public class Leadership {
         if (service instanceof PostgresLeaderElection election) {
             election.beforeSteppingDown(() -> {
                 changed(false);
-                awaitDrainsIdle(camelContext, election.checkIntervalMillis());
+                awaitInHandDone(camelContext);
             });
         }
         CamelClusterView view = service.getView(NAMESPACE);
@@ -70,19 +76,26 @@ public class Leadership {
 
     /**
      * A leader that steps down publishes nothing more (the drains check {@link #isLeader()} per
-     * message) but lets the batch in hand be acknowledged and marked, so that the next leader
-     * does not send it again; waits at most {@code maxMillis}.
+     * message) but lets the exchanges its {@code master:} routes have in hand finish before Camel
+     * stops those routes' consumers, which interrupts them: above all a drain's batch, published
+     * and acknowledged, is then marked, so that no leader sends it again. Leadership is usually
+     * lost because the database went away, and the mark needs the database: the drain's
+     * redelivery retries it, and this waits for it at most {@code bridge.cluster.step-down-wait}.
+     * A longer outage costs the batch in hand, which the next drain sends again.
      */
-    private static void awaitDrainsIdle(CamelContext camelContext, long maxMillis) {
-        long deadline = System.currentTimeMillis() + maxMillis;
-        try {
-            while (DRAIN_ROUTES.stream().anyMatch(route -> camelContext.getInflightRepository().size(route) > 0)
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(10);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private void awaitInHandDone(CamelContext camelContext) {
+        List<String> masterRoutes = camelContext.getRoutes().stream()
+                .filter(route -> route.getEndpoint() instanceof MasterEndpoint)
+                .map(route -> route.getRouteId())
+                .toList();
+        Tasks.foregroundTask()
+                .withName("step-down")
+                .withBudget(Budgets.iterationTimeBudget()
+                        .withInterval(Duration.ofMillis(10))
+                        .withMaxDuration(stepDownWait)
+                        .build())
+                .build()
+                .run(camelContext, () -> masterRoutes.stream().allMatch(route -> camelContext.getInflightRepository().size(route) == 0));
     }
 
     private synchronized void changed(boolean nowLeader) {

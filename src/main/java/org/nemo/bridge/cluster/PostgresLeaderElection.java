@@ -50,14 +50,13 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
         this.checkIntervalMillis = checkIntervalMillis;
     }
 
-    /** Runs when this instance stops leading, before the master: routes are told; may wait a moment. */
+    /**
+     * Runs when this instance stops leading, before the master: routes are told; may wait (this
+     * instance's checks wait with it, and it publishes nothing meanwhile: another instance may
+     * take the lock as usual).
+     */
     public void beforeSteppingDown(Runnable hook) {
         stepDownHooks.add(hook);
-    }
-
-    /** How long a step-down hook may wait: the new leader waits out more than this before it leads. */
-    public long checkIntervalMillis() {
-        return checkIntervalMillis;
     }
 
     @Override

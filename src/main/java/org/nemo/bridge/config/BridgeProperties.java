@@ -8,6 +8,7 @@ import java.util.Map;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
@@ -176,6 +177,7 @@ public record BridgeProperties(
      * @param pollInterval the safety-net poll; NOTIFY wakes the drain sooner (at most 2s by contract)
      * @param retention published rows older than this are purged
      * @param listenCheckInterval how often the LISTEN connection proves it is alive with a NOTIFY to itself
+     * @param listenMaxBytes bytes of notifications read at once at most; a flood beyond is dropped with the LISTEN connection, which listens again
      * @param batchMaxBytes bytes of payload fetched per round trip at most (a single larger row still goes alone)
      * @param allowReservedTopics let explicit enqueue topics and plugin-queue rows land in the bridge's own subtrees
      * @param purgeInterval how often the purge runs
@@ -188,6 +190,7 @@ public record BridgeProperties(
             @DurationMin(millis = 1) @DefaultValue("1s") Duration pollInterval,
             @DurationMin(seconds = 1) @DefaultValue("7d") Duration retention,
             @DurationMin(millis = 1) @DefaultValue("5s") Duration listenCheckInterval,
+            @Min(65536) @DefaultValue("4194304") long listenMaxBytes,
             @Positive @DefaultValue("8388608") long batchMaxBytes,
             @DefaultValue("false") boolean allowReservedTopics,
             @DurationMin(seconds = 1) @DefaultValue("10m") Duration purgeInterval,
@@ -248,9 +251,11 @@ public record BridgeProperties(
     /**
      * @param service who publishes when several instances run: postgres, none, external
      * @param checkInterval how often the leader proves its lock and followers try to take it
+     * @param stepDownWait how long a leader that lost its lock (the database went away) waits for the batch in hand to be marked
      */
     public record Cluster(@DefaultValue("postgres") ClusterService service,
-                          @DurationMin(millis = 1) @DefaultValue("2s") Duration checkInterval) {
+                          @DurationMin(millis = 1) @DefaultValue("2s") Duration checkInterval,
+                          @DefaultValue("15s") Duration stepDownWait) {
     }
 
     /**

@@ -1,21 +1,29 @@
 package org.nemo.bridge.outbound;
 
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.spi.ExceptionHandler;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataAccessException;
 
 /**
  * Says in one log line when a drain (outbox-drain, plugin-queue-drain) pauses (broker or
  * database unavailable: the redelivery policy retries) and in one when it goes on, instead of a
  * line per retry. Each drain has its own state: the plugin's drain, finding nothing to publish,
  * does not end the outbox drain's pause.
+ *
+ * <p>Also the drains' consumer's exception handler: an exchange Camel ended in the middle of its
+ * retries (the drain's consumer stopped: leadership lost for longer than
+ * bridge.cluster.step-down-wait, or a shutdown) is one log line, not a stack trace.
  */
-public class OutboxDrainState implements Processor {
+public class OutboxDrainState implements Processor, ExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxDrainState.class);
 
@@ -27,10 +35,35 @@ public class OutboxDrainState implements Processor {
     public void process(Exchange exchange) {
         Exception e = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = e == null ? "unknown error" : TopicRules.printable(BrokerConnection.explain(e));
+        String reason = e == null ? "unknown error" : TopicRules.printable(explain(e));
         if (pausedBy.put(exchange.getFromRouteId(), reason) == null) {
             LOG.warn("{} paused: {}; events stay pending and are retried with back-off", exchange.getFromRouteId(), reason);
         }
+    }
+
+    /** The database's own words when it is the database that failed, else the broker connection's explanation. */
+    private static String explain(Exception e) {
+        if (e instanceof DataAccessException || e instanceof SQLException) {
+            return "database unavailable (" + NestedExceptionUtils.getMostSpecificCause(e).getMessage() + ")";
+        }
+        return BrokerConnection.explain(e);
+    }
+
+    @Override
+    public void handleException(Throwable exception) {
+        handleException(null, null, exception);
+    }
+
+    @Override
+    public void handleException(String message, Throwable exception) {
+        handleException(message, null, exception);
+    }
+
+    @Override
+    public void handleException(String message, Exchange exchange, Throwable exception) {
+        String route = exchange != null && exchange.getFromRouteId() != null ? exchange.getFromRouteId() : "a drain";
+        LOG.warn("{} stopped before its batch was done: {}; what it published but did not mark is sent again",
+                route, TopicRules.printable(String.valueOf(exception.getMessage())));
     }
 
     /** After every successful fetch and publish of a drain. */

@@ -12,7 +12,7 @@ import org.apache.camel.support.DefaultComponent;
  * <p>Why not camel-pgevent: in Camel 4.17.0 its reconnect deadlocks after a PostgreSQL
  * restart (it never listens again while health says UP) and after pg_terminate_backend it can
  * open two listeners (CAMEL-25545, fixed in no release we can use). This consumer reconnects
- * with back-off, proves its LISTEN is alive with a self-NOTIFY that must come back, and rings
+ * with Camel's scheduled-poll back-off, proves its LISTEN is alive with a self-NOTIFY that must come back, and rings
  * once after every (re)connect so nothing sent while it was deaf waits for the poll.
  */
 public class PgListenComponent extends DefaultComponent {

@@ -49,7 +49,8 @@ class IdleConnectionsTest {
              BridgeProcess bridge = BridgeProcess.startShipped("idle-connections", database, broker.url())) {
             bridge.awaitStarted(240_000);
             int port = httpPort(bridge);
-            assertThat(health(port)).isEqualTo(200);
+            // up once the broker, the database and the doorbell are (a moment after "Started")
+            awaitHealth(port, bridge, Duration.ofSeconds(60));
 
             try (IdleClient idle = new IdleClient()) {
                 int connected = idle.open(port, CONNECTIONS, PER_BURST);

@@ -282,11 +282,13 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             // completed after the stop: stop() closes the client, nothing to announce
             return;
         }
+        // a new connection starts with nothing awaiting a PUBACK
+        client.connectionStarted();
         connected = true;
         lastProblem = null;
         LOG.info("MQTT broker connected {}", serverURI);
         try {
-            client.publishNoWait(statusTopic, statusMessage("online"));
+            client.publishAsync(statusTopic, statusMessage("online"));
         } catch (MqttException e) {
             LOG.warn("Could not announce online on {}: {}", statusTopic, e.getMessage());
         }

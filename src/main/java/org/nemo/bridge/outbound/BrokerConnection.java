@@ -75,6 +75,18 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return connected && client.isConnected();
     }
 
+    /**
+     * A drain's first step: no batch is fetched while there is no broker to take it. The drain's
+     * redelivery (routes/outbound-errors.yaml) asks again shortly, so it goes on as soon as the
+     * connection is back.
+     */
+    public void requireConnected() throws BrokerUnavailableException {
+        if (!isConnected()) {
+            String problem = lastProblem;
+            throw new BrokerUnavailableException("no connection to the MQTT broker" + (problem == null ? "" : " (" + problem + ")"));
+        }
+    }
+
     /** The broker in use, without secrets; "none" while no configuration is enabled. */
     public String brokerUrl() {
         BrokerTarget target = applied;

@@ -21,8 +21,10 @@ public final class MqttOptions {
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, (int) Math.max(1, mqtt.maxReconnectDelay().toSeconds()));
-        // Paho 1.2.5 doubles its reconnect delay up to this one (default 128 s), not the one above
-        options.setMaxReconnectDelay((int) Math.max(1000, mqtt.maxReconnectDelay().toMillis()));
+        // Paho 1.2.5 ignores the delays above: it waits 1 s, then doubles its pause while the pause
+        // is below this bound (so it reaches up to twice the bound: 8 s for 5 s), and shares that
+        // pause among all its clients in the JVM. Half of ours keeps every pause within ours (1 s at least).
+        options.setMaxReconnectDelay((int) Math.max(1000, mqtt.maxReconnectDelay().toMillis() / 2));
         options.setKeepAliveInterval(target.keepAlive());
         options.setConnectionTimeout((int) Math.max(1, mqtt.connectTimeout().toSeconds()));
         if (target.username() != null && !target.username().isBlank()) {

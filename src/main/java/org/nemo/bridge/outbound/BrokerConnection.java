@@ -4,8 +4,11 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +36,11 @@ import org.nemo.bridge.mqtt.MqttOptions;
 /**
  * Keeps the publishing connection to the broker up: connects in the background with back-off
  * (a broker that is down at boot does not stop the service), lets Paho reconnect after a loss,
- * announces {@code online} on the retained bridge status topic and leaves {@code offline} as
- * its last will. Follows configuration reloads (the plugin's table): a changed broker is
- * switched to between two publishes, nothing queued is lost. Logs one line per change of
- * state, never a stack trace per retry. All connection work runs on one thread.
+ * announces {@code online} on the retained bridge status topic once every drain of the mode
+ * has run on the connection, and leaves {@code offline} as its last will. Follows
+ * configuration reloads (the plugin's table): a changed broker is switched to between two
+ * publishes, nothing queued is lost. Logs one line per change of state, never a stack trace
+ * per retry. All connection work runs on one thread.
  */
 public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
@@ -53,8 +57,14 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         thread.setDaemon(true);
         return thread;
     });
+    /** The drain routes of the mode: {@code online} waits until each has run on the connection. */
+    private final List<String> drains;
+    private final Set<String> drainsRun = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
     private volatile boolean connected;
+    private volatile boolean announced;
+    /** A connect of our own is under way: it makes the connection ready itself, with the broker's CONNACK. */
+    private volatile boolean connecting;
     private volatile String lastProblem;
     private volatile BrokerTarget applied;
     private volatile String lastReloadReason;
@@ -62,8 +72,13 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     private long retryMillis = FIRST_RETRY_MILLIS;
     private long generation;
 
-    public BrokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties.Mqtt mqtt) {
+    /**
+     * @param drains the drain routes of the mode (outbox-drain, and plugin-queue-drain when the
+     *               plugin's queue is drained): {@code online} is said once each has run
+     */
+    public BrokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties.Mqtt mqtt, List<String> drains) {
         this.client = client;
+        this.drains = List.copyOf(drains);
         this.tlsSocketFactory = BrokerTls.socketFactory(mqtt.tls());
         this.settings = settings;
         this.mqtt = mqtt;
@@ -73,6 +88,35 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
     public boolean isConnected() {
         return connected && client.isConnected();
+    }
+
+    /**
+     * A drain's first step: no batch is fetched while there is no broker to take it. The drain's
+     * redelivery (routes/outbound-errors.yaml) asks again shortly, so it goes on as soon as the
+     * connection is back.
+     */
+    public void requireConnected() throws BrokerUnavailableException {
+        if (!isConnected()) {
+            String problem = lastProblem;
+            throw new BrokerUnavailableException("no connection to the MQTT broker" + (problem == null ? "" : " (" + problem + ")"));
+        }
+    }
+
+    /** True once {@code online} was said on the current connection: every drain of the mode runs. */
+    public boolean isAnnounced() {
+        return announced && isConnected();
+    }
+
+    /** The drain routes {@code online} still waits for on this connection. */
+    public List<String> drainsNotRun() {
+        return drains.stream().filter(d -> !drainsRun.contains(d)).toList();
+    }
+
+    /** A drain fetched and published (perhaps nothing) on this connection: {@code online} may be said. */
+    public void drainRan(String routeId) {
+        if (connected && drainsRun.add(routeId) && !announced) {
+            connector.execute(this::announceOnline);
+        }
     }
 
     /** The broker in use, without secrets; "none" while no configuration is enabled. */
@@ -131,6 +175,8 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
                 disconnect(true);
                 applied = null;
                 lastProblem = "not the leader";
+                announced = false;
+                drainsRun.clear();
             }
         });
     }
@@ -226,6 +272,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             return;
         }
         BrokerTarget target = applied;
+        connecting = true;
         try {
             client.retarget(target.url());
             IMqttToken token = client.connectWithResult(options(target));
@@ -233,7 +280,10 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             client.setMaximumPacketSize(props == null ? null : props.getMaximumPacketSize());
             client.setReceiveMaximum(props == null ? null : props.getReceiveMaximum());
             retryMillis = FIRST_RETRY_MILLIS;
+            connecting = false;
+            ready(client.getServerURI());
         } catch (MqttException | RuntimeException e) {
+            connecting = false;
             String problem = explain(e);
             if (!problem.equals(lastProblem)) {
                 LOG.warn("MQTT broker {}: {}; retrying every {}s at most, events stay pending", target.url(), problem,
@@ -250,6 +300,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
     private void disconnect(boolean sayOffline) {
         connected = false;
+        announced = false;
         try {
             if (client.isConnected()) {
                 if (sayOffline) {
@@ -276,18 +327,49 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         return options;
     }
 
+    /**
+     * Paho's callback: after our own connect (which makes the connection ready itself, once it
+     * has the broker's CONNACK) and after Paho's automatic reconnect (the broker's limits are
+     * those of the last CONNACK we read).
+     */
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
-        if (!running) {
-            // completed after the stop: stop() closes the client, nothing to announce
+        if (!running || connecting) {
+            // after the stop, stop() closes the client; during our own connect, connect() goes on
             return;
         }
-        connected = true;
+        connector.execute(() -> {
+            if (connected || !client.isConnected()) {
+                return;
+            }
+            if (applied == null) {
+                // Paho's reconnect outlived the leadership or the configuration: a follower holds no connection
+                disconnect(false);
+                return;
+            }
+            ready(serverURI);
+        });
+    }
+
+    /** A new connection: the drains go on, and {@code online} follows once each has run on it. */
+    private void ready(String serverURI) {
+        client.connectionStarted();
+        drainsRun.clear();
+        announced = false;
         lastProblem = null;
+        connected = true;
         LOG.info("MQTT broker connected {}", serverURI);
+    }
+
+    private void announceOnline() {
+        if (!running || !isConnected() || announced || applied == null || !drainsRun.containsAll(drains)) {
+            return;
+        }
         try {
-            client.publishNoWait(statusTopic, statusMessage("online"));
-        } catch (MqttException e) {
+            client.publishAsync(statusTopic, statusMessage("online"));
+            announced = true;
+            LOG.info("Announced online on {}: {} running", statusTopic, String.join(" and ", drains));
+        } catch (MqttException | RuntimeException e) {
             LOG.warn("Could not announce online on {}: {}", statusTopic, e.getMessage());
         }
     }
@@ -295,6 +377,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     @Override
     public void disconnected(MqttDisconnectResponse response) {
         connected = false;
+        announced = false;
         String reason = response.getException() != null ? explain(response.getException())
                 : response.getReasonString() != null ? response.getReasonString()
                 : "disconnected by the broker (reason code " + response.getReturnCode() + ")";

@@ -98,12 +98,13 @@ class MqttBatchProducer extends DefaultProducer {
         }
         int qos = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, endpoint.getQos(), Integer.class);
         boolean retained = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, false, Boolean.class);
-        MqttProperties properties = properties(message);
         for (String topic : topics) {
             MqttMessage mqtt = new MqttMessage(payload);
             mqtt.setQos(qos);
             mqtt.setRetained(retained);
-            mqtt.setProperties(properties);
+            // properties of its own: Paho writes the topic alias it picks into them, and encodes
+            // them only when the message goes out, after the next message may have been given one
+            mqtt.setProperties(properties(message));
             batch.add(new Outgoing(row, topic, mqtt, null));
         }
     }
@@ -126,11 +127,17 @@ class MqttBatchProducer extends DefaultProducer {
     }
 
     private MqttProperties properties(Message message) {
-        // camel-paho-mqtt5's header, when a route sets the properties whole
-        if (message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES) instanceof MqttProperties given) {
-            return given;
-        }
         MqttProperties properties = new MqttProperties();
+        // camel-paho-mqtt5's header, when a route sets the properties whole (copied: see outgoing)
+        if (message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES) instanceof MqttProperties given) {
+            properties.setContentType(given.getContentType());
+            properties.setPayloadFormat(given.getPayloadFormat());
+            properties.setMessageExpiryInterval(given.getMessageExpiryInterval());
+            properties.setResponseTopic(given.getResponseTopic());
+            properties.setCorrelationData(given.getCorrelationData());
+            properties.setUserProperties(new ArrayList<>(given.getUserProperties()));
+            return properties;
+        }
         String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
         if (contentType != null) {
             properties.setContentType(contentType);

@@ -11,6 +11,8 @@ import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.InstanceId;
 import org.nemo.bridge.config.InboundProperties;
 import org.nemo.bridge.cluster.Leadership;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -40,10 +42,14 @@ public class OutboundConfiguration {
         };
     }
 
+    /** The publishing connection; {@code online} once the drains of the mode (the outbox's, the plugin's queue's) run on it. */
     @Bean
     public BrokerConnection brokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties properties,
-                                             MeterRegistry registry, Leadership leadership) {
-        BrokerConnection connection = new BrokerConnection(client, settings, properties.mqtt());
+                                             MeterRegistry registry, Leadership leadership, OutboxDrainState drains) {
+        List<String> drainRoutes = properties.plugin().queue() == BridgeProperties.PluginQueue.OFF
+                ? List.of("outbox-drain") : List.of("outbox-drain", "plugin-queue-drain");
+        BrokerConnection connection = new BrokerConnection(client, settings, properties.mqtt(), drainRoutes);
+        drains.onRun(connection::drainRan);
         leadership.onChange(connection::leading);
         Gauge.builder("nemo.mqtt.connected", connection, c -> c.isConnected() ? 1 : 0)
                 .description("1 while the publishing connection to the broker is up").register(registry);
@@ -78,6 +84,21 @@ public class OutboundConfiguration {
     @Bean("mqtt-batch")
     public MqttBatchComponent mqttBatchComponent(OutboundMqttClient client, Leadership leadership) {
         return new MqttBatchComponent(client, leadership);
+    }
+
+    /**
+     * Ready (the readiness group) only once the leader's drains run: {@code online} was said. A
+     * follower, or a bridge without an enabled broker configuration, is ready as it is.
+     */
+    @Bean
+    public HealthIndicator drainsHealthIndicator(BrokerConnection broker, Leadership leadership) {
+        return () -> {
+            if (!leadership.isLeader() || broker.isIdle() || broker.isAnnounced()) {
+                return Health.up().build();
+            }
+            return Health.down().withDetail("waiting", broker.isConnected() ? "the first run of " + String.join(", ", broker.drainsNotRun())
+                    : "the broker connection").build();
+        };
     }
 
     @Bean

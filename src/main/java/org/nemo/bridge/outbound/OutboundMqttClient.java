@@ -1,6 +1,7 @@
 package org.nemo.bridge.outbound;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
@@ -21,12 +22,18 @@ import org.nemo.bridge.wire.TopicRules;
  * accepted it. It also refuses, before sending, what the broker would refuse by closing the
  * connection (invalid topic, too large) and what Paho would refuse only on its sender thread,
  * which drops the connection (a control character in the topic or a user property): that
- * message fails alone, the connection stays.
+ * message fails alone, the connection stays. And it keeps every publisher on the connection
+ * (both drains, the machine statuses, the bridge status) within the broker's Receive Maximum
+ * together, so that Paho never refuses a publish for it (see {@link #takeSlot()}).
  */
 public class OutboundMqttClient {
 
     private volatile long maximumPacketSize = Long.MAX_VALUE;
+    /** Guards the places among the messages awaiting their PUBACK (see {@link #takeSlot()}). */
+    private final Object slots = new Object();
     private volatile int receiveMaximum = 65_535;
+    private int inFlight;
+    private long connection;
     private final String clientId;
     private final long timeToWait;
     private final int maxPayloadBytes;
@@ -58,7 +65,7 @@ public class OutboundMqttClient {
         }
         client = next;
         maximumPacketSize = Long.MAX_VALUE;
-        receiveMaximum = 65_535;
+        setReceiveMaximum(null);
         try {
             old.close(true);
         } catch (MqttException e) {
@@ -104,9 +111,21 @@ public class OutboundMqttClient {
         this.maximumPacketSize = size == null || size <= 0 ? Long.MAX_VALUE : size;
     }
 
-    /** The broker's Receive Maximum from its CONNACK: how many QoS 1 publishes may await their PUBACK at once. */
+    /** The broker's Receive Maximum from its CONNACK: how many publishes may await their PUBACK at once. */
     void setReceiveMaximum(Integer maximum) {
-        this.receiveMaximum = maximum == null || maximum <= 0 ? 65_535 : maximum;
+        synchronized (slots) {
+            receiveMaximum = maximum == null || maximum <= 0 ? 65_535 : maximum;
+            slots.notifyAll();
+        }
+    }
+
+    /** A new connection starts with nothing awaiting a PUBACK, as Paho's own count does. */
+    void connectionStarted() {
+        synchronized (slots) {
+            connection++;
+            inFlight = 0;
+            slots.notifyAll();
+        }
     }
 
     public int receiveMaximum() {
@@ -121,16 +140,39 @@ public class OutboundMqttClient {
 
     /**
      * Sends without waiting for the PUBACK; {@link #awaitAccepted} waits for it. Refuses what the
-     * broker or Paho would refuse ({@link PublishRejectedException}) before sending.
+     * broker or Paho would refuse ({@link PublishRejectedException}) before sending. Waits (at
+     * most the publish timeout) while the broker's Receive Maximum of messages, from every
+     * publisher on this connection, still await their PUBACK.
      */
     public IMqttToken publishAsync(String topic, MqttMessage message) throws MqttException {
         check(topic, message);
+        long slot = takeSlot();
+        boolean sent = false;
         try {
-            return publishWithinReceiveMaximum(topic, message);
+            // a topic alias Paho gave this message on an earlier attempt belongs to that attempt's connection
+            if (message.getProperties() != null) {
+                message.getProperties().setTopicAlias(null);
+            }
+            IMqttToken token = current().publish(topic, message, null, new SlotRelease(slot));
+            sent = true;
+            return token;
         } catch (IllegalArgumentException e) {
             // refused by Paho for this message alone
             throw new PublishRejectedException("the MQTT client refused the message on '" + TopicRules.printable(topic) + "': "
                     + TopicRules.printable(e.getMessage()));
+        } catch (MqttException e) {
+            if (e.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT) {
+                // the broker allows fewer than its CONNACK said (or this connection's CONNACK was
+                // Paho's own reconnect's): take what was in flight as the limit from now on
+                synchronized (slots) {
+                    receiveMaximum = Math.max(1, inFlight - 1);
+                }
+            }
+            throw e;
+        } finally {
+            if (!sent) {
+                releaseSlot(slot);
+            }
         }
     }
 
@@ -148,31 +190,65 @@ public class OutboundMqttClient {
     }
 
     /**
-     * Paho completes a QoS 1 token on PUBACK a moment before it frees the in-flight slot, so
-     * the next publish can briefly see "too many publishes in progress" (32202) although
-     * none is outstanding. That is not an outage: give Paho a millisecond, a few times.
+     * A place among the messages awaiting their PUBACK. Paho refuses a publish beyond the
+     * broker's Receive Maximum only after it has given the message's topic a topic alias, which
+     * it then uses for that topic without ever having sent the mapping: the broker cuts the
+     * connection for a protocol error. So no publish reaches Paho without a free place.
+     *
+     * @return the connection the place belongs to
      */
-    private IMqttToken publishWithinReceiveMaximum(String topic, MqttMessage message) throws MqttException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return current().publish(topic, message, null, null);
-            } catch (MqttException e) {
-                if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || attempt >= 50) {
-                    throw e;
+    private long takeSlot() throws MqttException {
+        long deadline = System.currentTimeMillis() + timeToWait;
+        synchronized (slots) {
+            while (inFlight >= receiveMaximum) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    throw new MqttException(MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
                 }
                 try {
-                    Thread.sleep(1);
-                } catch (InterruptedException interrupted) {
+                    slots.wait(left);
+                } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw e;
+                    throw new MqttException(MqttClientException.REASON_CODE_CLIENT_TIMEOUT, e);
                 }
+            }
+            inFlight++;
+            return connection;
+        }
+    }
+
+    private void releaseSlot(long slotConnection) {
+        synchronized (slots) {
+            // a message of an earlier connection: that count started again from none
+            if (slotConnection == connection && inFlight > 0) {
+                inFlight--;
+                slots.notifyAll();
             }
         }
     }
 
-    /** Publishes without waiting: for the bridge status from Paho's callback thread. */
-    public void publishNoWait(String topic, MqttMessage message) throws MqttException {
-        current().publish(topic, message);
+    /**
+     * Gives the place back once Paho is done with the message: Paho calls a publish's listener
+     * only after it has freed the message's place in its own count of the broker's Receive
+     * Maximum (its token completes a moment earlier).
+     */
+    private final class SlotRelease implements MqttActionListener {
+
+        private final long slotConnection;
+
+        SlotRelease(long slotConnection) {
+            this.slotConnection = slotConnection;
+        }
+
+        @Override
+        public void onSuccess(IMqttToken token) {
+            releaseSlot(slotConnection);
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable exception) {
+            releaseSlot(slotConnection);
+        }
     }
 
     private void check(String topic, MqttMessage message) {

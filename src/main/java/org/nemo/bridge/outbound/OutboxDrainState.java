@@ -3,6 +3,7 @@ package org.nemo.bridge.outbound;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -29,6 +30,12 @@ public class OutboxDrainState implements Processor, ExceptionHandler {
 
     /** Drain route id → why it is paused. */
     private final Map<String, String> pausedBy = new ConcurrentHashMap<>();
+    private volatile Consumer<String> onRun = routeId -> { };
+
+    /** Told the drain's route id after every successful fetch and publish (the bridge says online once each drain ran). */
+    public void onRun(Consumer<String> listener) {
+        this.onRun = listener;
+    }
 
     /** The redelivery policy's onRedelivery hook: called before each retry. */
     @Override
@@ -71,6 +78,7 @@ public class OutboxDrainState implements Processor, ExceptionHandler {
         if (pausedBy.remove(exchange.getFromRouteId()) != null) {
             LOG.info("{} resumed", exchange.getFromRouteId());
         }
+        onRun.accept(exchange.getFromRouteId());
     }
 
     /** Why a drain is paused (the outbox's first), or null while none is. */

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -115,7 +116,7 @@ class BrokerSecurityTest {
                     "nemo", 30, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 262144, tlsSettings,
                     Duration.ofSeconds(2));
             client = new OutboundMqttClient(url, "test-" + UUID.randomUUID(), 5000, 262144);
-            connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt);
+            connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt, List.of("outbox-drain"));
             connection.start();
             connection.leading(true);
         }

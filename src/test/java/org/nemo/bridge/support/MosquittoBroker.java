@@ -51,13 +51,15 @@ public class MosquittoBroker implements TestBroker {
                     %s
                     %s
                     max_queued_messages 0
-                    max_inflight_messages 0
+                    %s
                     %s
                     log_dest stderr
                     log_type error
                     """.formatted(System.getProperty("user.name"), port, extraConfig.contains("allow_anonymous") ? extraConfig : "allow_anonymous true\n" + extraConfig,
                     // a test that restarts the broker may keep sessions on disk; otherwise nothing is kept
                     extraConfig.contains("persistence true") ? "" : "persistence false",
+                    // no in-flight limit unless the test sets Mosquitto's own (20, what labs run)
+                    extraConfig.contains("max_inflight_messages") ? "" : "max_inflight_messages 0",
                     // PUBACKs without Nagle's delay, as docker/mosquitto.conf recommends (unless the test says otherwise)
                     extraConfig.contains("set_tcp_nodelay") ? "" : "set_tcp_nodelay true"));
         } catch (IOException e) {

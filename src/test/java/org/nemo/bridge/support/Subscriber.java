@@ -41,17 +41,37 @@ public class Subscriber implements AutoCloseable, MqttCallback {
 
     private final String url;
     private final String filter;
+    private final String sessionId;
     private final List<Received> received = new ArrayList<>();
+    // connecting never holds the lock messageArrived needs: a resumed session delivers its queue
+    // before the SUBACK, and Paho reads the SUBACK only once those messages were taken
+    private final Object connection = new Object();
     private MqttClient client;
 
     public Subscriber(String url, String filter) {
+        this(url, filter, false);
+    }
+
+    /**
+     * @param keepSession a display whose session outlives its connection (and, with a broker that
+     *                    keeps sessions on disk, a broker restart): the broker queues what is
+     *                    published while it reconnects, so nothing it counts as lost was lost to it
+     */
+    public Subscriber(String url, String filter, boolean keepSession) {
         this.url = url;
         this.filter = filter;
+        this.sessionId = keepSession ? "test-sub-" + UUID.randomUUID() : null;
         connect();
     }
 
     /** Connects (again) and subscribes at QoS 1; call right after a broker restart. */
-    public final synchronized void connect() {
+    public final void connect() {
+        synchronized (connection) {
+            connectNow();
+        }
+    }
+
+    private void connectNow() {
         try {
             if (client != null) {
                 try {
@@ -61,10 +81,13 @@ public class Subscriber implements AutoCloseable, MqttCallback {
                 }
                 client.close(true);
             }
-            client = new MqttClient(url, "test-sub-" + UUID.randomUUID(), new MemoryPersistence());
+            client = new MqttClient(url, sessionId != null ? sessionId : "test-sub-" + UUID.randomUUID(), new MemoryPersistence());
             client.setCallback(this);
             MqttConnectionOptions options = new MqttConnectionOptions();
-            options.setCleanStart(true);
+            options.setCleanStart(sessionId == null);
+            if (sessionId != null) {
+                options.setSessionExpiryInterval(3600L);
+            }
             options.setAutomaticReconnect(false);
             client.connect(options);
             client.subscribe(filter, 1);
@@ -163,7 +186,13 @@ public class Subscriber implements AutoCloseable, MqttCallback {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        synchronized (connection) {
+            disconnect();
+        }
+    }
+
+    private void disconnect() {
         try {
             if (client.isConnected()) {
                 client.disconnect();

@@ -177,7 +177,12 @@ class BrowserSafetyTest {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"read\",\"mbean\":\"java.lang:type=Memory\"}")));
         assertThat(post.statusCode()).isEqualTo(403);
-        // what other sites may show or link to stays open to them
+        // what other sites may show or link to stays open to them (health once it is up: the drains run a moment after the start)
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (send(HttpRequest.newBuilder(url("/actuator/health"))).statusCode() != 200) {
+            assertThat(System.currentTimeMillis()).as("health up within 30 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
         for (String path : new String[] {"/actuator/health", "/", "/status/status.js", "/api/board", "/display", "/display/1"}) {
             HttpResponse<String> open = send(HttpRequest.newBuilder(url(path)).header("Sec-Fetch-Site", "cross-site"));
             assertThat(open.statusCode()).as("cross-site GET " + path).isEqualTo(200);

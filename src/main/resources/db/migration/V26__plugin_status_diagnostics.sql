@@ -8,31 +8,24 @@ DROP FUNCTION mqtt_bridge.plugin_status_heartbeat(text);
 CREATE FUNCTION mqtt_bridge.plugin_status_heartbeat(p_status text, p_diagnostics jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    table_name regclass := to_regclass('nemo_mqtt_mqttbridgestatus');
-    has_diagnostics boolean;
-    updated integer;
+    status_table regclass := to_regclass('nemo_mqtt_mqttbridgestatus');
+    diagnostics boolean;
 BEGIN
-    IF table_name IS NULL THEN
+    IF status_table IS NULL THEN
         RETURN;
     END IF;
     SELECT EXISTS (SELECT 1 FROM pg_attribute
-                    WHERE attrelid = table_name AND attname = 'bridge_diagnostics' AND NOT attisdropped)
-      INTO has_diagnostics;
-    IF has_diagnostics THEN
-        EXECUTE 'UPDATE nemo_mqtt_mqttbridgestatus SET status = $1, last_heartbeat = now(), updated_at = now(),
-                        bridge_diagnostics = $2 WHERE key = ''default'''
-          USING p_status, p_diagnostics;
-    ELSE
-        EXECUTE 'UPDATE nemo_mqtt_mqttbridgestatus SET status = $1, last_heartbeat = now(), updated_at = now()
-                  WHERE key = ''default''' USING p_status;
-    END IF;
-    GET DIAGNOSTICS updated = ROW_COUNT;
-    IF updated = 0 AND has_diagnostics THEN
-        EXECUTE 'INSERT INTO nemo_mqtt_mqttbridgestatus (key, status, last_heartbeat, updated_at, bridge_diagnostics)
-                 VALUES (''default'', $1, now(), now(), $2)' USING p_status, p_diagnostics;
-    ELSIF updated = 0 THEN
-        EXECUTE 'INSERT INTO nemo_mqtt_mqttbridgestatus (key, status, last_heartbeat, updated_at)
-                 VALUES (''default'', $1, now(), now())' USING p_status;
-    END IF;
+                    WHERE attrelid = status_table AND attname = 'bridge_diagnostics' AND NOT attisdropped)
+      INTO diagnostics;
+    -- the plugin's single row, key 'default' (unique since its migration 0002)
+    EXECUTE format(
+        'INSERT INTO nemo_mqtt_mqttbridgestatus (key, status, last_heartbeat, updated_at%s)
+         VALUES (''default'', $1, now(), now()%s)
+         ON CONFLICT (key) DO UPDATE
+            SET status = EXCLUDED.status, last_heartbeat = EXCLUDED.last_heartbeat, updated_at = EXCLUDED.updated_at%s',
+        CASE WHEN diagnostics THEN ', bridge_diagnostics' ELSE '' END,
+        CASE WHEN diagnostics THEN ', $2' ELSE '' END,
+        CASE WHEN diagnostics THEN ', bridge_diagnostics = EXCLUDED.bridge_diagnostics' ELSE '' END)
+      USING p_status, p_diagnostics;
 END
 $$;

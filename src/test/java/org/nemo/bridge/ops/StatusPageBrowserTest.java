@@ -16,6 +16,7 @@ import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -74,6 +75,8 @@ class StatusPageBrowserTest {
         try {
             browser.get("http://127.0.0.1:" + port + "/");
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(100));
+            // the page redraws a row when its tool changes: a row read during the redraw is read again
+            wait.ignoring(StaleElementReferenceException.class);
             wait.until(d -> d.findElements(By.cssSelector("tr[data-tool-id='" + aligner + "'] .user")).stream()
                     .anyMatch(e -> e.getText().equals("Ada Lovelace")));
             assertThat(row(browser, aligner, ".now").getText()).isEqualTo("In use");

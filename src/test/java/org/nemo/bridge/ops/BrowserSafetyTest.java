@@ -18,19 +18,11 @@ import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.DefaultBridgeTest;
 import org.nemo.bridge.support.NemoLab;
-import org.nemo.bridge.support.TestBridge;
-import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,25 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * use it: no state change from a cross-site form, no Jolokia answer readable by another
  * origin, no Jolokia proxy to a host of the caller's choosing. Requests as a browser sends them.
  */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-class BrowserSafetyTest {
+class BrowserSafetyTest extends DefaultBridgeTest {
 
-    private static final HiveMqBroker BROKER = new HiveMqBroker();
-    private static final String DATABASE = TestDatabase.create("browser_safety");
     private static final String ADMIN = "Basic " + Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8));
     private static final String EVIL = "http://evil.example";
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        TestBridge.connect(registry, DATABASE, BROKER::url);
-    }
-
-    @AfterAll
-    static void stop() {
-        BROKER.close();
-    }
 
     @LocalServerPort
     int port;

@@ -6,45 +6,19 @@ import javax.sql.DataSource;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.support.MosquittoBroker;
+import org.nemo.bridge.support.DefaultBridgeTest;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
-import org.nemo.bridge.support.TestBridge;
-import org.nemo.bridge.support.TestDatabase;
-import org.nemo.bridge.support.WebhookServer;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With a webhook URL set but bridge.webhook.enabled left alone, the example is loaded and nothing is posted. */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-class WebhookOffByDefaultTest {
-
-    private static final MosquittoBroker BROKER = new MosquittoBroker();
-    private static final String DATABASE = TestDatabase.create("webhook_off");
-    private static final WebhookServer WEBHOOK = new WebhookServer();
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        TestBridge.connect(registry, DATABASE, BROKER::url);
-        registry.add("bridge.nemo.triggers", () -> "true");
-        registry.add("bridge.webhook.url", WEBHOOK::url);
-    }
-
-    @AfterAll
-    static void stop() {
-        WEBHOOK.close();
-        BROKER.close();
-    }
+/**
+ * The bridge as shipped, with a webhook URL set but bridge.webhook.enabled left alone: the
+ * example is loaded and nothing is posted.
+ */
+class WebhookOffByDefaultTest extends DefaultBridgeTest {
 
     @Autowired
     DataSource dataSource;

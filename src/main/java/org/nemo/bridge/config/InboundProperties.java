@@ -24,5 +24,7 @@ public record InboundProperties(
         @DefaultValue("1000") int maxMachines,
         @DefaultValue("1024") int rejectedKeepBytes,
         @DefaultValue("7d") Duration rejectedRetention,
-        @DefaultValue("5m") Duration maxClockSkew) {
+        @DefaultValue("5m") Duration maxClockSkew,
+        Duration purgeInterval,
+        int purgeBatch) {
 }

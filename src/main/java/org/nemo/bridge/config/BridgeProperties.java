@@ -16,28 +16,29 @@ import jakarta.validation.constraints.PositiveOrZero;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.nemo.bridge.wire.TopicRules;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
  * The {@code bridge.*} settings, checked at start: a value out of range or a mode
- * that is not one of its enum's values stops the start with the setting's name. Defaults live
- * in application.yaml, where each key has its comment; the values here only make the object
- * usable in tests. The javadoc of each component is what an IDE shows (configuration metadata).
+ * that is not one of its enum's values stops the start with the setting's name. The defaults
+ * live in application.yaml alone, where each key has its comment: the build puts that file in
+ * the jar (and target/classes), so it is always read, and a file or environment variable of
+ * the installation overrides single keys. The javadoc of each component is what an IDE shows
+ * (configuration metadata).
  */
 @Validated
 @ConfigurationProperties("bridge")
 public record BridgeProperties(
-        @Valid @DefaultValue Mqtt mqtt,
-        @Valid @DefaultValue Outbox outbox,
-        @Valid @DefaultValue Plugin plugin,
-        @Valid @DefaultValue Nemo nemo,
+        @Valid Mqtt mqtt,
+        @Valid Outbox outbox,
+        @Valid Plugin plugin,
+        @Valid Nemo nemo,
         Map<String, String> topics,
         Map<String, List<String>> destinations,
-        @Valid @DefaultValue Admin admin,
-        @Valid @DefaultValue Cluster cluster,
-        @Valid @DefaultValue Ops ops,
-        @Valid @DefaultValue Routes routes) {
+        @Valid Admin admin,
+        @Valid Cluster cluster,
+        @Valid Ops ops,
+        @Valid Routes routes) {
 
     public BridgeProperties {
         topics = topics == null ? new LinkedHashMap<>() : topics;
@@ -119,17 +120,17 @@ public record BridgeProperties(
             @Pattern(regexp = "|(tcp|ssl)://\\S+", message = "must be tcp://host:port or ssl://host:port") String brokerUrl,
             String username,
             String password,
-            @NotBlank @DefaultValue("nemo-mqtt-bridge") String clientId,
-            @DefaultValue("properties") ConfigSource configSource,
+            @NotBlank String clientId,
+            ConfigSource configSource,
             String hmacKey,
-            @DefaultValue("nemo") String topicPrefix,
-            @PositiveOrZero @Max(65535) @DefaultValue("30") int keepAlive,
-            @DurationMin(millis = 1) @DefaultValue("10s") Duration connectTimeout,
-            @DurationMin(millis = 1) @DefaultValue("5s") Duration maxReconnectDelay,
-            @DurationMin(millis = 1) @DefaultValue("10s") Duration publishTimeout,
-            @Positive @Max(268435455) @DefaultValue("262144") int maxPayloadBytes,
-            @Valid @DefaultValue Tls tls,
-            @DurationMin(millis = 1) @DefaultValue("2s") Duration configCheckInterval) {
+            String topicPrefix,
+            @PositiveOrZero @Max(65535) int keepAlive,
+            @DurationMin(millis = 1) Duration connectTimeout,
+            @DurationMin(millis = 1) Duration maxReconnectDelay,
+            @DurationMin(millis = 1) Duration publishTimeout,
+            @Positive @Max(268435455) int maxPayloadBytes,
+            @Valid Tls tls,
+            @DurationMin(millis = 1) Duration configCheckInterval) {
 
         public Mqtt {
             // every topic the bridge publishes starts with the prefix: a bad one stops the start, not each publish
@@ -155,7 +156,7 @@ public record BridgeProperties(
          * @param verifyHostname check that the broker's certificate names the host in the URL; false needs ca
          * @param enabled TLS for a broker taken from the plugin's table: true, false, or empty (TLS when ca or cert is set or the port is 8883)
          */
-        public record Tls(String ca, String cert, String key, @DefaultValue("true") boolean verifyHostname, Boolean enabled) {
+        public record Tls(String ca, String cert, String key, boolean verifyHostname, Boolean enabled) {
 
             public Tls {
                 // without hostname verification, only a private CA keeps a stranger's certificate out:
@@ -186,21 +187,21 @@ public record BridgeProperties(
      * @param retryMaxDelay longest pause (ms) of that back-off
      */
     public record Outbox(
-            @Positive @DefaultValue("500") int batchSize,
-            @DurationMin(millis = 1) @DefaultValue("1s") Duration pollInterval,
-            @DurationMin(seconds = 1) @DefaultValue("7d") Duration retention,
-            @DurationMin(millis = 1) @DefaultValue("5s") Duration listenCheckInterval,
-            @Min(65536) @DefaultValue("4194304") long listenMaxBytes,
-            @Positive @DefaultValue("8388608") long batchMaxBytes,
-            @DefaultValue("false") boolean allowReservedTopics,
-            @DurationMin(seconds = 1) @DefaultValue("10m") Duration purgeInterval,
-            @Positive @DefaultValue("5000") int purgeBatch,
-            @Positive @DefaultValue("100") long retryInitialDelay,
-            @Positive @DefaultValue("5000") long retryMaxDelay) {
+            @Positive int batchSize,
+            @DurationMin(millis = 1) Duration pollInterval,
+            @DurationMin(seconds = 1) Duration retention,
+            @DurationMin(millis = 1) Duration listenCheckInterval,
+            @Min(65536) long listenMaxBytes,
+            @Positive long batchMaxBytes,
+            boolean allowReservedTopics,
+            @DurationMin(seconds = 1) Duration purgeInterval,
+            @Positive int purgeBatch,
+            @Positive long retryInitialDelay,
+            @Positive long retryMaxDelay) {
     }
 
     /** @param queue drain the plugin's queue nemo_mqtt_mqtt_eventqueue: auto (when the table exists), on, off */
-    public record Plugin(@DefaultValue("auto") PluginQueue queue) {
+    public record Plugin(PluginQueue queue) {
     }
 
     /**
@@ -211,11 +212,11 @@ public record BridgeProperties(
      * @param stateRefreshInterval how often the states are checked for a reservation that started or came within the horizon
      */
     public record Nemo(
-            @DefaultValue("auto") NemoTriggers triggers,
-            @NotBlank @DefaultValue("public") String schema,
-            @Valid @DefaultValue Events events,
-            @DurationMin(seconds = 1) @DefaultValue("24h") Duration reservationHorizon,
-            @DurationMin(millis = 1) @DefaultValue("30s") Duration stateRefreshInterval) {
+            NemoTriggers triggers,
+            @NotBlank String schema,
+            @Valid Events events,
+            @DurationMin(seconds = 1) Duration reservationHorizon,
+            @DurationMin(millis = 1) Duration stateRefreshInterval) {
     }
 
     /**
@@ -228,11 +229,11 @@ public record BridgeProperties(
      * @param areaAccess area_access / area_access_ended (someone entered or left an area)
      */
     public record Events(
-            @DefaultValue("true") boolean interlock,
-            @DefaultValue("true") boolean tools,
-            @DefaultValue("true") boolean reservations,
-            @DefaultValue("true") boolean areas,
-            @DefaultValue("true") boolean areaAccess) {
+            boolean interlock,
+            boolean tools,
+            boolean reservations,
+            boolean areas,
+            boolean areaAccess) {
     }
 
     /**
@@ -244,8 +245,8 @@ public record BridgeProperties(
      * @param checkOwnership load (and reload) a file of the directory only when it and the directory are owned by the
      *                       service's user or root and writable by neither group nor others; false only on a development machine
      */
-    public record Routes(@NotBlank @DefaultValue("routes") String directory, @DefaultValue("true") boolean reload,
-                         @DefaultValue("true") boolean checkOwnership) {
+    public record Routes(@NotBlank String directory, boolean reload,
+                         boolean checkOwnership) {
     }
 
     /**
@@ -253,9 +254,9 @@ public record BridgeProperties(
      * @param checkInterval how often the leader proves its lock and followers try to take it
      * @param stepDownWait how long a leader that lost its lock (the database went away) waits for the batch in hand to be marked
      */
-    public record Cluster(@DefaultValue("postgres") ClusterService service,
-                          @DurationMin(millis = 1) @DefaultValue("2s") Duration checkInterval,
-                          @DefaultValue("15s") Duration stepDownWait) {
+    public record Cluster(ClusterService service,
+                          @DurationMin(millis = 1) Duration checkInterval,
+                          Duration stepDownWait) {
     }
 
     /**
@@ -267,19 +268,19 @@ public record BridgeProperties(
      * @param jolokiaPolicy Jolokia's access policy (read-only by default)
      * @param loginThrottle failed logins per client address, then 429
      */
-    public record Admin(@NotBlank @DefaultValue("admin") String username, String password,
-                        @DefaultValue("nemo-mqtt-bridge-admin-password") String generatedPasswordFile,
-                        @DefaultValue("classpath:/jolokia-readonly.xml") String jolokiaPolicy,
-                        @Valid @DefaultValue LoginThrottle loginThrottle) {
+    public record Admin(@NotBlank String username, String password,
+                        String generatedPasswordFile,
+                        String jolokiaPolicy,
+                        @Valid LoginThrottle loginThrottle) {
 
         /**
          * @param maxFailures failed logins from one address within the window; its further logins get 429 until the window ends
          * @param window how long failures count, from an address's first one
          * @param maxAddresses addresses remembered at most (the least used are forgotten first)
          */
-        public record LoginThrottle(@Positive @DefaultValue("10") int maxFailures,
-                                    @DurationMin(seconds = 1) @DefaultValue("1m") Duration window,
-                                    @Positive @DefaultValue("10000") int maxAddresses) {
+        public record LoginThrottle(@Positive int maxFailures,
+                                    @DurationMin(seconds = 1) Duration window,
+                                    @Positive int maxAddresses) {
         }
     }
 
@@ -287,7 +288,7 @@ public record BridgeProperties(
      * @param censusInterval how often the outbox gauges (pending, dead, lag) are refreshed
      * @param heartbeatInterval how often this instance's status row is refreshed
      */
-    public record Ops(@DurationMin(millis = 1) @DefaultValue("5s") Duration censusInterval,
-                      @DurationMin(millis = 1) @DefaultValue("5s") Duration heartbeatInterval) {
+    public record Ops(@DurationMin(millis = 1) Duration censusInterval,
+                      @DurationMin(millis = 1) Duration heartbeatInterval) {
     }
 }

@@ -19,7 +19,8 @@ import org.springframework.core.env.MapPropertySource;
  * yes/no switches the YAML routes need ({@code autoStartup}) —
  * {@code bridge.plugin.drain-queue} from {@code bridge.plugin.queue} and
  * {@code bridge.mqtt.watch-database-config} from {@code bridge.mqtt.config-source} — and
- * which route files Camel loads ({@link RouteFiles}, from {@code bridge.routes.*}).
+ * which route files Camel loads ({@link RouteFiles}, from {@code bridge.routes.*}; the same
+ * answer is the bean {@code routeFiles}, so the start's report names what was loaded).
  * Derived once every property source is in place, before any bean (or route) is made; they
  * come last, so a camel.main.* value set explicitly still wins.
  */
@@ -52,5 +53,6 @@ public class DerivedSettings implements BeanFactoryPostProcessor, EnvironmentAwa
         // the directory is watched by RouteFileReload (bridge.routes.reload), which checks who wrote a file first
         derived.put("camel.main.routes-reload-enabled", "false");
         environment.getPropertySources().addLast(new MapPropertySource("bridge-derived", derived));
+        beanFactory.registerSingleton("routeFiles", routes);
     }
 }

@@ -1,8 +1,5 @@
 package org.nemo.bridge.display;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,9 +10,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.ClasspathText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -128,11 +125,6 @@ public class ToolBoard {
         if (!IDENTIFIER.matcher(schema).matches()) {
             throw new IllegalArgumentException("bridge.nemo.schema is not a plain identifier: " + schema);
         }
-        try {
-            String sql = new ClassPathResource("sql/display/tool-states.sql").getContentAsString(StandardCharsets.UTF_8);
-            return sql.replace("${nemo_schema}", schema);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ClasspathText.read("sql/display/tool-states.sql").replace("${nemo_schema}", schema);
     }
 }

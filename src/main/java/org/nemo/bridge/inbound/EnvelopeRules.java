@@ -8,8 +8,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.nemo.bridge.wire.Envelope;
 
 /**
@@ -17,16 +15,11 @@ import org.nemo.bridge.wire.Envelope;
  * characters, then the {@link Envelope} rules; an invalid one is kept with its reason and the
  * first bytes of it.
  */
-public class EnvelopeRules {
+public class EnvelopeRules implements InboundRules {
 
     private final ObjectMapper json;
     private final int maxPayloadBytes;
     private final int keepBytes;
-
-    /** Rules that keep an invalid message's bytes whole (the outbound check of enqueued envelopes). */
-    public EnvelopeRules(ObjectMapper json, int maxPayloadBytes) {
-        this(json, maxPayloadBytes, maxPayloadBytes);
-    }
 
     /** @param keepBytes how much of an invalid message's bytes is kept */
     public EnvelopeRules(ObjectMapper json, int maxPayloadBytes, int keepBytes) {
@@ -35,12 +28,10 @@ public class EnvelopeRules {
         this.keepBytes = keepBytes;
     }
 
-    /** Route step: the MQTT message in, an {@link InboxEntry} out. */
-    public void read(Exchange exchange) {
-        InboundDelivery.remember(exchange);
-        String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
-        byte[] payload = exchange.getMessage().getBody(byte[].class);
-        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now()));
+    /** An envelope's retain flag changes nothing: it is stored once per message_id either way. */
+    @Override
+    public InboxEntry read(String receivedOn, byte[] bytes, Instant receivedAt, boolean replayed) {
+        return read(receivedOn, bytes, receivedAt);
     }
 
     public InboxEntry read(String receivedOn, byte[] bytes, Instant receivedAt) {

@@ -1,11 +1,6 @@
 package org.nemo.bridge.inbound;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-
-import org.springframework.core.io.ClassPathResource;
-import org.springframework.util.StreamUtils;
+import org.nemo.bridge.config.ClasspathText;
 
 /** The inbound statements live in src/main/resources/sql/inbound, one file per statement. */
 final class InboundSql {
@@ -14,10 +9,6 @@ final class InboundSql {
     }
 
     static String load(String name) {
-        try (var in = new ClassPathResource("sql/inbound/" + name).getInputStream()) {
-            return StreamUtils.copyToString(in, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ClasspathText.read("sql/inbound/" + name);
     }
 }

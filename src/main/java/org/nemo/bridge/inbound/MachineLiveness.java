@@ -87,7 +87,8 @@ public class MachineLiveness {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Throwable cause = e == null ? null : NestedExceptionUtils.getMostSpecificCause(e);
         String now = cause == null ? "unknown" : cause.getMessage() != null ? cause.getMessage() : cause.toString();
-        if (!now.equals(problem)) {
+        // one line when liveness stalls, whatever the next failures say, and one when it resumes
+        if (problem == null) {
             problem = now;
             LOG.warn("Machine liveness stalled ({}); statuses stay owed, retried every liveness check", TopicRules.printable(now));
         }

@@ -20,9 +20,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
-import org.apache.camel.component.paho.mqtt5.PahoMqtt5Message;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -36,7 +33,7 @@ import org.nemo.bridge.wire.TopicRules;
  * A machine id becomes a level of the machine's status topic, so it must be one
  * ({@link TopicRules#level}) and match bridge.inbound.machine-id-pattern.
  */
-public class TelemetryRules {
+public class TelemetryRules implements InboundRules {
 
     /** Machines without a clock (or with a reset one) send 1970 or 2000; no real reading is older. */
     static final Instant EARLIEST = Instant.parse("2025-01-01T00:00:00Z");
@@ -69,29 +66,12 @@ public class TelemetryRules {
         this.maxClockSkew = maxClockSkew;
     }
 
-    /** Route step: the MQTT message in, a {@link TelemetryReading} out. */
-    public void read(Exchange exchange) {
-        InboundDelivery.remember(exchange);
-        String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
-        byte[] payload = exchange.getMessage().getBody(byte[].class);
-        exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now(), replayed(exchange)));
-    }
-
-    /**
-     * The RETAIN flag as it arrived. The subscriptions leave Retain As Published off, so the
-     * broker sets it only on a retained message it sends because of a subscribe: its memory of
-     * an old reading, not one the machine just sent.
-     */
-    static boolean replayed(Exchange exchange) {
-        return exchange.getMessage() instanceof PahoMqtt5Message paho && paho.getMqttMessage() != null
-                && paho.getMqttMessage().isRetained();
-    }
-
     public TelemetryReading read(String topic, byte[] payload, Instant receivedAt) {
         return read(topic, payload, receivedAt, false);
     }
 
     /** @param retained the broker replayed the message from its retained store */
+    @Override
     public TelemetryReading read(String topic, byte[] payload, Instant receivedAt, boolean retained) {
         String digest = retained ? sha256(payload) : null;
         if (payload.length == 0) {

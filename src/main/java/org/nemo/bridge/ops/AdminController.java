@@ -1,14 +1,11 @@
 package org.nemo.bridge.ops;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.springframework.core.io.ClassPathResource;
+import org.nemo.bridge.config.ClasspathText;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -84,10 +81,6 @@ public class AdminController {
     }
 
     private static String sql(String name) {
-        try {
-            return new ClassPathResource("sql/admin/" + name).getContentAsString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ClasspathText.read("sql/admin/" + name);
     }
 }

@@ -1,19 +1,14 @@
 package org.nemo.bridge.ops;
 
-import org.nemo.bridge.config.BridgeProperties;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.stereotype.Component;
 
-/** bridge.outbox.retention as the seconds the purge query takes (YAML cannot turn "7d" into a number). */
+/** A retention setting as the seconds the purge statements take (YAML cannot turn "7d" into a number). */
 @Component("retentionSettings")
 public class RetentionSettings {
 
-    private final BridgeProperties properties;
-
-    public RetentionSettings(BridgeProperties properties) {
-        this.properties = properties;
-    }
-
-    public long retentionSeconds() {
-        return properties.outbox().retention().toSeconds();
+    /** @param duration as the setting is written (7d, 12h, PT1H), read as Spring reads a Duration setting */
+    public long seconds(String duration) {
+        return DurationStyle.detectAndParse(duration).toSeconds();
     }
 }

@@ -1,6 +1,5 @@
 package org.nemo.bridge.ops;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -35,9 +34,11 @@ public class StartupReport {
     private final BridgeProperties properties;
     private final BridgeStatus status;
     private final JdbcTemplate db;
+    private final RouteFiles routeFiles;
 
+    /** @param routeFiles the route files the start loaded (DerivedSettings), not looked up again */
     public StartupReport(HikariDataSource dataSource, BrokerConnection broker, Leadership leadership, CamelContext camel,
-                         BridgeProperties properties, BridgeStatus status, JdbcTemplate db) {
+                         BridgeProperties properties, BridgeStatus status, JdbcTemplate db, RouteFiles routeFiles) {
         this.dataSource = dataSource;
         this.broker = broker;
         this.leadership = leadership;
@@ -45,6 +46,7 @@ public class StartupReport {
         this.properties = properties;
         this.status = status;
         this.db = db;
+        this.routeFiles = routeFiles;
     }
 
     @EventListener
@@ -72,7 +74,7 @@ public class StartupReport {
 
     /** The jar's route files and those of the routes directory, which replace the jar's of the same name or add routes. */
     private String routeSources() {
-        RouteFiles files = RouteFiles.resolve(Path.of(properties.routes().directory()), properties.routes().checkOwnership());
+        RouteFiles files = routeFiles;
         String local = files.fromDirectory().isEmpty() ? ""
                 : " and " + files.fromDirectory().get(0).getParent() + "/ (" + files.fromDirectory().stream()
                         .map(f -> f.getFileName().toString()).collect(Collectors.joining(", ")) + ")";

@@ -95,14 +95,14 @@ class ProductionJarIT {
     @Test
     void startedFromAnotherDirectoryItRunsTheJarsRoutesAndAFileBesideItReplacesOrAddsRoutes() throws Exception {
         Path routes = Files.createDirectories(elsewhere.resolve("routes"));
-        // replaces the jar's outbox-retention.yaml (the same route id twice would fail the start)
-        Files.writeString(routes.resolve("outbox-retention.yaml"), """
+        // replaces the jar's retention.yaml (the same route id twice would fail the start)
+        Files.writeString(routes.resolve("retention.yaml"), """
                 - route:
                     id: outbox-retention
                     from:
                       uri: timer:replaced?repeatCount=1
                       steps:
-                        - log: "outbox-retention.yaml replaced from the routes directory"
+                        - log: "retention.yaml replaced from the routes directory"
                 """);
         // adds a route
         Files.writeString(routes.resolve("probe.yaml"), """
@@ -127,7 +127,7 @@ class ProductionJarIT {
             Process bridge = start(connected());
             try {
                 display.await(m -> m.topic().equals("nemo/events/jar_probe"), 1, Duration.ofSeconds(120));
-                awaitLog(bridge, "outbox-retention.yaml replaced from the routes directory");
+                awaitLog(bridge, "retention.yaml replaced from the routes directory");
                 String log = awaitLog(bridge, "http      port");
                 assertThat(log.lines().filter(l -> l.contains("not loaded"))).singleElement().asString()
                         .contains("Route file " + foreign.toAbsolutePath().normalize() + " not loaded: writable by its group");

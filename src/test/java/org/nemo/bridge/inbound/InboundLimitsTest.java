@@ -61,8 +61,8 @@ class InboundLimitsTest {
         // no machine goes offline during a test: every status seen is a machine's first
         registry.add("bridge.inbound.machine-offline-after", () -> "10m");
         registry.add("bridge.inbound.rejected-retention", () -> "1h");
-        registry.add("bridge.outbox.purge-interval", () -> "1s");
-        registry.add("bridge.outbox.purge-batch", () -> "3");
+        registry.add("bridge.inbound.purge-interval", () -> "1s");
+        registry.add("bridge.inbound.purge-batch", () -> "3");
     }
 
     @AfterAll

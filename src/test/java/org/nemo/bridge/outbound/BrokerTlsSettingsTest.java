@@ -1,12 +1,19 @@
 package org.nemo.bridge.outbound;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.config.BridgeProperties;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.io.ClassPathResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,8 +22,17 @@ import org.nemo.bridge.mqtt.BrokerSettings;
 /** The broker TLS settings as Spring Boot binds them at start. */
 class BrokerTlsSettingsTest {
 
+    /** The settings over the jar's application.yaml, the one home of the defaults. */
     private static BridgeProperties bind(Map<String, String> settings) {
-        return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("bridge", BridgeProperties.class);
+        try {
+            List<ConfigurationPropertySource> sources = new ArrayList<>();
+            sources.add(new MapConfigurationPropertySource(settings));
+            new YamlPropertySourceLoader().load("application.yaml", new ClassPathResource("application.yaml"))
+                    .forEach(yaml -> sources.add(ConfigurationPropertySource.from(yaml)));
+            return new Binder(sources).bindOrCreate("bridge", BridgeProperties.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -65,7 +65,9 @@ class PackageLayersTest {
             Map.entry("inbound-errors.yaml", "inbound"),
             Map.entry("nemo-schedule.yaml", "ops"),
             Map.entry("ops.yaml", "ops"),
-            Map.entry("retention.yaml", "ops"));
+            Map.entry("retention.yaml", "ops"),
+            // an example to copy: tool events from the broker to a webhook, nothing of ours used
+            Map.entry("webhook.yaml", "outbound"));
 
     /**
      * What a route file uses of a package its own may not use: "file: what (package)". Each is

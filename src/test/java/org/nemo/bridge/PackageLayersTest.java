@@ -26,7 +26,7 @@ class PackageLayersTest {
     private static final Map<String, Set<String>> MAY_USE = Map.of(
             "wire", Set.of(),
             "config", Set.of("wire"),
-            "mqtt", Set.of("wire", "config"),
+            "mqtt", Set.of("wire", "config", "cluster"),
             "cluster", Set.of("wire", "config"),
             "outbound", Set.of("wire", "config", "mqtt", "cluster"),
             "inbound", Set.of("wire", "config", "mqtt", "cluster"),

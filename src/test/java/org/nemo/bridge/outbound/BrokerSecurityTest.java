@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.nemo.bridge.mqtt.BrokerConnection;
+import org.nemo.bridge.mqtt.OutboundMqttClient;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.TestCertificates;
@@ -116,7 +118,7 @@ class BrokerSecurityTest {
                     "nemo", 30, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 262144, tlsSettings,
                     Duration.ofSeconds(2));
             client = new OutboundMqttClient(url, "test-" + UUID.randomUUID(), 5000, 262144);
-            connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt, List.of("outbox-drain"));
+            connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt, List.of("outbox-drain"), switched -> { });
             connection.start();
             connection.leading(true);
         }

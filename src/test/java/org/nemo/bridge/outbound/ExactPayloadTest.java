@@ -12,6 +12,8 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nemo.bridge.mqtt.HmacEnvelope;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Subscriber;

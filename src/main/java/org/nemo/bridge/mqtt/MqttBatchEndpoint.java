@@ -35,7 +35,7 @@ public class MqttBatchEndpoint extends DefaultEndpoint {
         all
     }
 
-    @UriPath(description = "A name for the publisher (outbox, plugin-queue, machine-status): the endpoint's identity in Hawtio and the metrics")
+    @UriPath(description = "A name for the publisher (outbox, plugin-queue, machine-status), as Hawtio lists the endpoint")
     @Metadata(required = true)
     private String name;
 

@@ -39,6 +39,11 @@ public final class MqttBatchHeaders {
             + " order.", javaType = "java.util.List<Object>")
     public static final String ACKNOWLEDGED = "mqttAcknowledged";
 
+    @Metadata(label = "producer", description = "Out: true when publishing stopped before the end of the batch (the"
+            + " connection went or a PUBACK was late after some messages were answered, or leadership was lost): the"
+            + " rows in neither list stay pending; drain again.", javaType = "boolean")
+    public static final String INCOMPLETE = "mqttIncomplete";
+
     @Metadata(label = "producer", description = "Out: the refused rows, each a map of row, topic and reason (the broker"
             + " answered with a PUBACK reason code of 0x80 or more, the MQTT client refused the message, or it had a"
             + " problem).", javaType = "java.util.List<java.util.Map<String, Object>>")

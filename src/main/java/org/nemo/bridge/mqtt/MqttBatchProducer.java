@@ -208,10 +208,13 @@ class MqttBatchProducer extends DefaultProducer {
                 settle(inFlight.poll(), batch, progress);
             }
         } catch (MqttException | RuntimeException e) {
-            // a leader that stepped down lets its connection go mid-batch: rather than a failed
-            // exchange (its route is stopping, there is no redelivery), what the broker
-            // acknowledged is reported and the rest stays pending for the next leader
-            if (leadership.isLeader()) {
+            // the connection went (or a PUBACK is late) mid-batch. Nothing settled yet: the
+            // exchange fails and the drain's redelivery tries again. Else what the broker answered
+            // is reported, so that a refused row goes dead (a broker may close the connection
+            // right after refusing, as Mosquitto 2.0 does for a publish its ACL denies: sent again,
+            // the row would be refused again, for ever) and the rest stays pending. So too for a
+            // leader that stepped down: its route is stopping, there is no redelivery
+            if (leadership.isLeader() && progress.next == 0 && progress.refused.isEmpty()) {
                 throw e;
             }
             end = Math.min(end, progress.next);
@@ -252,6 +255,7 @@ class MqttBatchProducer extends DefaultProducer {
             previous = row;
             acknowledged.add(row);
         }
+        exchange.getMessage().setHeader(MqttBatchHeaders.INCOMPLETE, end < batch.size());
         exchange.getMessage().setHeader(MqttBatchHeaders.ACKNOWLEDGED, acknowledged);
         exchange.getMessage().setHeader(MqttBatchHeaders.REFUSED, new ArrayList<>(progress.refused.values()));
     }

@@ -7,20 +7,20 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.nemo.bridge.config.BridgeProperties;
-import org.nemo.bridge.config.InstanceId;
-import org.nemo.bridge.config.InboundProperties;
 import org.nemo.bridge.cluster.Leadership;
+import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.InboundProperties;
+import org.nemo.bridge.config.InstanceId;
+import org.nemo.bridge.mqtt.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerSettings;
+import org.nemo.bridge.mqtt.MqttBatchComponent;
+import org.nemo.bridge.mqtt.OutboundMqttClient;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.nemo.bridge.mqtt.BrokerConnection;
-import org.nemo.bridge.mqtt.BrokerSettings;
-import org.nemo.bridge.mqtt.MqttBatchComponent;
-import org.nemo.bridge.mqtt.OutboundMqttClient;
 
 /** The beans the outbound routes name: the broker connection, the doorbell, the batch publisher, the message builders. */
 @Configuration(proxyBeanMethods = false)

@@ -3,12 +3,9 @@ package org.nemo.bridge.ops;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +21,6 @@ import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
@@ -39,8 +35,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * Hawtio's diagram of the outbound route routes/outbox.yaml, in a real headless browser, as
  * ops see it behind the admin login with the default read-only Jolokia: each stage of
@@ -73,13 +67,10 @@ class HawtioRouteDiagramTest {
 
     @Test
     void hawtioDrawsTheStagesOfTheOutboundRoute() throws Exception {
-        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser test skipped");
         ChromeDriver browser = Browser.start(1200, 1900);
         try {
             // the admin's Basic login on every request of the tab, Hawtio's Jolokia calls included
-            String login = Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8));
-            browser.executeCdpCommand("Network.enable", Map.of());
-            browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Basic " + login)));
+            Browser.asAdmin(browser);
 
             browser.get("http://127.0.0.1:" + port + "/actuator/hawtio/camel/routeDiagram");
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30), Duration.ofMillis(200));
@@ -95,8 +86,7 @@ class HawtioRouteDiagramTest {
                             && !d.findElements(By.cssSelector(".react-flow__edge")).isEmpty();
                 });
             } catch (RuntimeException e) {
-                Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "hawtio-diagram-failed.png"),
-                        StandardCopyOption.REPLACE_EXISTING);
+                Browser.save(browser, Path.of("target", "hawtio-diagram-failed.png"));
                 throw e;
             }
 
@@ -139,10 +129,7 @@ class HawtioRouteDiagramTest {
                 return d.findElements(By.cssSelector(".pf-v6-c-alert-group .pf-v6-c-alert")).isEmpty();
             });
             Thread.sleep(500);
-            Path shots = Path.of("docs", "screenshots");
-            Files.createDirectories(shots);
-            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), shots.resolve("hawtio-outbox-to-mqtt.png"),
-                    StandardCopyOption.REPLACE_EXISTING);
+            Browser.screenshot(browser, "hawtio-outbox-to-mqtt.png");
         } finally {
             browser.quit();
         }
@@ -150,7 +137,7 @@ class HawtioRouteDiagramTest {
 
     @Test
     void anotherSitesPageReadsNothingWithTheCachedLoginWhileHawtioWorks(CapturedOutput output) throws Exception {
-        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser test skipped");
+        ChromeDriver browser = Browser.start(1200, 900);
         // the other site: to a browser, localhost is another site than 127.0.0.1
         HttpServer otherSite = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         otherSite.createContext("/", exchange -> {
@@ -161,12 +148,9 @@ class HawtioRouteDiagramTest {
             exchange.close();
         });
         otherSite.start();
-        ChromeDriver browser = Browser.start(1200, 900);
         try {
             // the admin's login, as the browser has it cached, goes with every request of the tab
-            String login = Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8));
-            browser.executeCdpCommand("Network.enable", Map.of());
-            browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Basic " + login)));
+            Browser.asAdmin(browser);
 
             // Hawtio on its own origin: its requests are same-origin, and it finds the routes through Jolokia
             browser.get("http://127.0.0.1:" + port + "/actuator/hawtio/camel/routes");

@@ -22,7 +22,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.nemo.bridge.outbound.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerProblems;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +61,11 @@ public class InboundMqttComponent extends PahoMqtt5Component {
     public InboundMqttComponent(long maximumPacketSize, String sharedGroup) {
         this.maximumPacketSize = maximumPacketSize;
         this.sharedGroup = sharedGroup == null || sharedGroup.isBlank() ? null : sharedGroup.trim();
+    }
+
+    /** A broker problem in the words of the publishing connection's log lines. */
+    static String problem(Throwable e) {
+        return TopicRules.printable(BrokerProblems.explain(e));
     }
 
     /** The options of a paho-mqtt5 endpoint, set as Camel sets them. */
@@ -127,7 +132,7 @@ public class InboundMqttComponent extends PahoMqtt5Component {
                 super.doStart();
                 lastProblem = null;
             } catch (MqttException | RuntimeException e) {
-                String problem = BrokerConnection.explain(e);
+                String problem = problem(e);
                 if (!problem.equals(lastProblem)) {
                     lastProblem = problem;
                     LOG.warn("MQTT inbound session {} cannot connect {}: {}; its route starts again with the route controller's back-off, "
@@ -230,7 +235,7 @@ public class InboundMqttComponent extends PahoMqtt5Component {
             @Override
             public void disconnected(MqttDisconnectResponse response) {
                 if (!ending) {
-                    String reason = response.getException() != null ? BrokerConnection.explain(response.getException())
+                    String reason = response.getException() != null ? problem(response.getException())
                             : response.getReasonString() != null ? response.getReasonString()
                             : "disconnected by the broker (reason code " + response.getReturnCode() + ")";
                     LOG.warn("MQTT inbound session {} lost {}: {}; reconnecting, the broker keeps our messages", getClientId(),

@@ -416,7 +416,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     }
 
     /** One line an operator can act on, without secrets. */
-    public static String explain(Throwable e) {
+    static String explain(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof SSLException) {
                 return "TLS handshake failed (" + cause.getMessage() + "): check bridge.mqtt.tls.* and the broker's certificate";

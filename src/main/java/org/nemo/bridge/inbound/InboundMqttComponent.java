@@ -4,7 +4,6 @@ import java.util.Map;
 
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
-import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Configuration;
@@ -65,7 +64,10 @@ public class InboundMqttComponent extends PahoMqtt5Component {
 
     /** A broker problem in the words of the publishing connection's log lines. */
     static String problem(Throwable e) {
-        return TopicRules.printable(BrokerProblems.explain(e));
+        String problem = BrokerProblems.explain(e);
+        Throwable cause = e.getCause();
+        return TopicRules.printable(cause == null || cause.getMessage() == null || problem.contains(cause.getMessage()) ? problem
+                : problem + " (" + cause.getMessage() + ")");
     }
 
     /** The options of a paho-mqtt5 endpoint, set as Camel sets them. */
@@ -83,7 +85,16 @@ public class InboundMqttComponent extends PahoMqtt5Component {
         return endpoint;
     }
 
+    /**
+     * One persistent session. The session belongs to the endpoint, not to the consumer: Camel
+     * makes a new consumer on each start of the route, and the session a stopped route kept (for
+     * the acknowledgements of the batch in hand) must be ended before a new one connects under
+     * the same client id, or the two take the session from each other.
+     */
     final class SessionEndpoint extends PahoMqtt5Endpoint {
+
+        private volatile SessionClient session;
+        private String lastProblem;
 
         SessionEndpoint(String uri, String topic, InboundMqttComponent component, PahoMqtt5Configuration configuration) {
             super(uri, topic, component, configuration);
@@ -106,63 +117,30 @@ public class InboundMqttComponent extends PahoMqtt5Component {
         String filter() {
             return sharedGroup == null ? getTopic() : "$share/" + sharedGroup + "/" + getTopic();
         }
-    }
 
-    /** The consumer of one route: a fresh session client on every start of the route. */
-    static final class Session extends PahoMqtt5Consumer {
-
-        private volatile SessionClient session;
-        private String lastProblem;
-
-        Session(SessionEndpoint endpoint, Processor processor) {
-            super(endpoint, processor);
-        }
-
-        @Override
-        protected void doStart() throws Exception {
-            SessionEndpoint endpoint = (SessionEndpoint) getEndpoint();
-            PahoMqtt5Configuration config = endpoint.getConfiguration();
+        /** A new session client, after the previous one is ended. */
+        SessionClient begin() throws MqttException {
             end();
-            SessionClient client = new SessionClient(config.getBrokerUrl(), config.getClientId(), endpoint.createMqttConnectionOptions(),
-                    endpoint.filter());
+            PahoMqtt5Configuration config = getConfiguration();
+            SessionClient client = new SessionClient(config.getBrokerUrl(), config.getClientId(), createMqttConnectionOptions(), filter());
             client.setManualAcks(config.isManualAcksEnabled());
             session = client;
-            setClient(client);
-            try {
-                super.doStart();
-                lastProblem = null;
-            } catch (MqttException | RuntimeException e) {
-                String problem = problem(e);
-                if (!problem.equals(lastProblem)) {
-                    lastProblem = problem;
-                    LOG.warn("MQTT inbound session {} cannot connect {}: {}; its route starts again with the route controller's back-off, "
-                            + "the broker keeps our messages", config.getClientId(), config.getBrokerUrl(), TopicRules.printable(problem));
-                }
-                end();
-                throw e;
+            return client;
+        }
+
+        /** Logs a failed start once per problem and ends the session client. */
+        void failed(Exception e) {
+            String problem = problem(e);
+            if (!problem.equals(lastProblem)) {
+                lastProblem = problem;
+                LOG.warn("MQTT inbound session {} cannot connect {}: {}; its route starts again with the route controller's back-off, "
+                        + "the broker keeps our messages", getConfiguration().getClientId(), getConfiguration().getBrokerUrl(), problem);
             }
-        }
-
-        /** The session stays connected after the consumer stopped, for the acknowledgements of the batch in hand. */
-        @Override
-        protected void doStop() throws Exception {
-            super.doStop();
-            setClient(session);
-        }
-
-        @Override
-        protected void doShutdown() throws Exception {
             end();
-            super.doShutdown();
         }
 
-        /** A message arriving while the route stops is left unacknowledged: the broker sends it again to the resumed session. */
-        @Override
-        public Exchange createExchange(MqttMessage mqttMessage, String topic) {
-            if (!isRunAllowed()) {
-                throw new IllegalStateException("route stopping");
-            }
-            return super.createExchange(mqttMessage, topic);
+        void started() {
+            lastProblem = null;
         }
 
         /** Ends the connection and keeps the session: the broker queues for us until the route starts again. */
@@ -183,6 +161,56 @@ public class InboundMqttComponent extends PahoMqtt5Component {
                 LOG.debug("MQTT inbound session {} close: {}", client.getClientId(), TopicRules.printable(e.toString()));
             }
         }
+
+        @Override
+        protected void doShutdown() throws Exception {
+            end();
+            super.doShutdown();
+        }
+    }
+
+    /** The consumer of one start of the route, on a fresh session client. */
+    static final class Session extends PahoMqtt5Consumer {
+
+        private SessionClient client;
+
+        Session(SessionEndpoint endpoint, Processor processor) {
+            super(endpoint, processor);
+        }
+
+        @Override
+        protected void doStart() throws Exception {
+            SessionEndpoint endpoint = (SessionEndpoint) getEndpoint();
+            client = endpoint.begin();
+            setClient(client);
+            try {
+                super.doStart();
+                endpoint.started();
+            } catch (MqttException | RuntimeException e) {
+                endpoint.failed(e);
+                throw e;
+            }
+        }
+
+        /** The session stays connected after the consumer stopped, for the acknowledgements of the batch in hand. */
+        @Override
+        protected void doStop() throws Exception {
+            if (client != null) {
+                client.paused = true;
+            }
+            super.doStop();
+            setClient(client);
+        }
+
+        /** Ends the session, unless a later start of the route already has its own. */
+        @Override
+        protected void doShutdown() throws Exception {
+            SessionEndpoint endpoint = (SessionEndpoint) getEndpoint();
+            if (endpoint.session == client) {
+                endpoint.end();
+            }
+            super.doShutdown();
+        }
     }
 
     /**
@@ -196,6 +224,8 @@ public class InboundMqttComponent extends PahoMqtt5Component {
         private final MqttConnectionOptions options;
         private final String filter;
         volatile boolean ending;
+        /** The route stopped: a message arriving now is left unacknowledged, for the broker to send again to the resumed session. */
+        volatile boolean paused;
 
         SessionClient(String brokerUrl, String clientId, MqttConnectionOptions options, String filter) throws MqttException {
             super(brokerUrl, clientId, new MemoryPersistence());
@@ -259,7 +289,10 @@ public class InboundMqttComponent extends PahoMqtt5Component {
 
             @Override
             public void messageArrived(String topic, MqttMessage message) throws Exception {
-                consumer.messageArrived(topic, message);
+                // an exception here would make Paho drop the connection
+                if (!paused) {
+                    consumer.messageArrived(topic, message);
+                }
             }
 
             @Override

@@ -19,6 +19,22 @@ public class InboundBatch implements AggregationStrategy {
 
     private static final String HELD = "inboundAcknowledgement";
 
+    private final int size;
+
+    /** @param size the messages of a batch at most: bridge.inbound.batch-size, cut to the receive window */
+    public InboundBatch(int size) {
+        this.size = size;
+    }
+
+    /**
+     * The aggregate's completion size: bridge.inbound.batch-size, but never more than the
+     * receive window, as the broker sends no more unacknowledged messages than that and a
+     * larger batch would only ever be completed by its timeout.
+     */
+    public int size() {
+        return size;
+    }
+
     /** Route step before the aggregate: the message's acknowledgement waits for its batch. */
     public void hold(Exchange exchange) {
         Exchange held = new DefaultExchange(exchange.getContext());

@@ -134,8 +134,8 @@ public class InboundConfiguration {
     }
 
     @Bean
-    public InboundBatch inboundBatch() {
-        return new InboundBatch();
+    public InboundBatch inboundBatch(InboundProperties inbound) {
+        return new InboundBatch(Math.min(inbound.batchSize(), receiveMaximum(inbound)));
     }
 
     @Bean

@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * retained readings again (MQTT 5 Retain Handling 1), nor after each reconnect.</li>
  * <li>No Maximum Packet Size option: the broker must drop a message larger than the payload
  * limit rather than send it, so the receive window bounds memory in bytes.</li>
+ * <li>After an automatic reconnect it subscribes again from Paho's callback thread and waits
+ * for the SUBACK there: a deadlock behind the messages a resumed session delivers first.</li>
+ * <li>A stopped consumer forgets (or disconnects) its client, and the acknowledgements of the
+ * batch the route still stores on stop go through that client: here the session outlives the
+ * consumer (it belongs to the endpoint) until the route starts again or the bridge stops.</li>
  * <li>The {@code $share/<group>/} prefix of bridge.inbound.shared-group, which YAML cannot add
  * only when the group is set.</li>
  * </ul>
@@ -192,14 +197,17 @@ public class InboundMqttComponent extends PahoMqtt5Component {
             }
         }
 
-        /** The session stays connected after the consumer stopped, for the acknowledgements of the batch in hand. */
+        /**
+         * The session stays connected after the consumer stopped, for the acknowledgements of the
+         * batch in hand. Nothing else is stopped here: Camel's consumer would stop the route's
+         * processors with it, before the aggregate forces out the batch it holds (forceCompletionOnStop),
+         * and that batch would meet a stopped error handler. The route stops its processors after the batch.
+         */
         @Override
-        protected void doStop() throws Exception {
+        protected void doStop() {
             if (client != null) {
                 client.paused = true;
             }
-            super.doStop();
-            setClient(client);
         }
 
         /** Ends the session, unless a later start of the route already has its own. */

@@ -37,42 +37,12 @@ LANGUAGE sql STABLE AS $$
     FROM ${nemo_schema}."NEMO_user" u WHERE u.id = p_user_id
 $$;
 
--- Writes one event for a tool: takes the tool family's order lock, so ids follow commit
--- order per tool, inserts the outbox row and rings the doorbell. Returns the event_id.
-CREATE OR REPLACE FUNCTION mqtt_bridge.nemo_event(p_event_type text, p_tool_id integer, p_payload jsonb)
-RETURNS uuid
-LANGUAGE plpgsql AS $$
-DECLARE
-    new_id bigint;
-    new_event_id uuid;
-BEGIN
-    PERFORM pg_advisory_xact_lock(1852140911, p_tool_id);
-    INSERT INTO mqtt_bridge.outbox (event_type, tool_id, payload)
-    VALUES (p_event_type, p_tool_id, p_payload)
-    RETURNING id, event_id INTO new_id, new_event_id;
-    PERFORM pg_notify('nemo_mqtt_events', new_id::text);
-    RETURN new_event_id;
-END
-$$;
-
--- Writes one event about a NEMO row that is not a tool (a reservation, an area, an access
--- record) and rings the doorbell. No order lock: NEMO's own row lock already serializes the
--- saves of one reservation, area or record, which is the order their topics need, and a
--- lab-wide lock would make unrelated NEMO transactions wait on each other.
-CREATE OR REPLACE FUNCTION mqtt_bridge.nemo_record_event(p_event_type text, p_payload jsonb)
-RETURNS uuid
-LANGUAGE plpgsql AS $$
-DECLARE
-    new_id bigint;
-    new_event_id uuid;
-BEGIN
-    INSERT INTO mqtt_bridge.outbox (event_type, payload)
-    VALUES (p_event_type, p_payload)
-    RETURNING id, event_id INTO new_id, new_event_id;
-    PERFORM pg_notify('nemo_mqtt_events', new_id::text);
-    RETURN new_event_id;
-END
-$$;
+-- Every event is written by mqtt_bridge.enqueue_event (V28), which inserts the outbox row and
+-- rings the doorbell. A tool's event takes the tool family's order lock there, so ids follow
+-- commit order per tool; an event about a NEMO row that is not a tool (a reservation, an area,
+-- an access record) takes none: NEMO's own row lock already serializes the saves of one
+-- reservation, area or record, which is the order their topics need, and a lab-wide lock would
+-- make unrelated NEMO transactions wait on each other.
 
 -- The interlock a tool's display shows: a child tool uses its parent's, as NEMO does. NULL
 -- when the tool has none, when NEMO has no interlock table, or when interlock events are off.
@@ -139,7 +109,6 @@ DECLARE
     new_user text;
     new_start timestamptz;
     new_interlock text;
-    new_id bigint;
     new_event_id uuid;
     now_ts timestamptz := clock_timestamp();
     refreshed integer := 0;
@@ -168,19 +137,16 @@ BEGIN
           FROM (SELECT 1) one LEFT JOIN LATERAL mqtt_bridge.nemo_next_reservation(s.tool_id, now_ts) n ON true;
         CONTINUE WHEN new_user IS NOT DISTINCT FROM s.next_user AND new_start IS NOT DISTINCT FROM s.next_start
                   AND new_interlock IS NOT DISTINCT FROM s.interlock;
-        INSERT INTO mqtt_bridge.outbox (event_type, tool_id, payload)
-        VALUES ('tool_state_refresh', s.tool_id, jsonb_build_object(
+        new_event_id := (mqtt_bridge.enqueue_event('tool_state_refresh', jsonb_build_object(
             'event', 'tool_state_refresh',
             'tool_id', s.tool_id,
             'cause', coalesce(p_cause_type, 'schedule'),
-            'timestamp', mqtt_bridge.iso_time(now_ts)))
-        RETURNING id, event_id INTO new_id, new_event_id;
+            'timestamp', mqtt_bridge.iso_time(now_ts)), s.tool_id, NULL, false)).event_id;
         UPDATE mqtt_bridge.tool_state
            SET next_user = new_user, next_start = new_start, interlock = new_interlock,
                event_id = coalesce(p_cause_event_id, new_event_id),
                event_type = coalesce(p_cause_type, 'tool_state_refresh'), updated_at = now_ts
          WHERE tool_id = s.tool_id;
-        PERFORM pg_notify('nemo_mqtt_events', new_id::text);
         refreshed := refreshed + 1;
     END LOOP;
     RETURN refreshed;
@@ -224,15 +190,21 @@ $$;
 CREATE OR REPLACE FUNCTION mqtt_bridge.nemo_usage_event_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
+    kind text;
     tool record;
     ev uuid;
     now_ts timestamptz := clock_timestamp();
-    since_ts timestamptz;
 BEGIN
     IF TG_OP = 'INSERT' AND NEW."end" IS NULL THEN
-        SELECT t.id, t.name, t.parent_tool_id INTO tool FROM ${nemo_schema}."NEMO_tool" t WHERE t.id = NEW.tool_id;
-        ev := mqtt_bridge.nemo_event('tool_enabled', NEW.tool_id, jsonb_build_object(
-            'event', 'tool_enabled',
+        kind := 'tool_enabled';
+    ELSIF TG_OP = 'UPDATE' AND OLD."end" IS NULL AND NEW."end" IS NOT NULL THEN
+        kind := 'tool_disabled';
+    ELSE
+        RETURN NULL;
+    END IF;
+    SELECT t.id, t.name, t.parent_tool_id INTO tool FROM ${nemo_schema}."NEMO_tool" t WHERE t.id = NEW.tool_id;
+    ev := (mqtt_bridge.enqueue_event(kind, jsonb_build_object(
+            'event', kind,
             'tool_id', NEW.tool_id,
             'tool_name', tool.name,
             'usage_id', NEW.id,
@@ -240,31 +212,21 @@ BEGIN
             'user_name', mqtt_bridge.nemo_user_name(NEW.user_id),
             'operator_id', NEW.operator_id,
             'start_time', mqtt_bridge.iso_time(NEW.start),
-            'timestamp', mqtt_bridge.iso_time(now_ts)));
-        PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY[NEW.tool_id, tool.parent_tool_id]);
+            'timestamp', mqtt_bridge.iso_time(now_ts))
+        || CASE WHEN kind = 'tool_disabled' THEN jsonb_build_object(
+            'end_time', mqtt_bridge.iso_time(NEW."end"),
+            'delayed_logoff', NEW."end" > now_ts) ELSE '{}'::jsonb END,
+        NEW.tool_id, NULL, true)).event_id;
+    PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY[NEW.tool_id, tool.parent_tool_id]);
+    IF kind = 'tool_enabled' THEN
         UPDATE mqtt_bridge.tool_state
            SET in_use = true, user_name = mqtt_bridge.nemo_user_short(NEW.user_id),
-               since = coalesce(NEW.start, now_ts), event_id = ev, event_type = 'tool_enabled', updated_at = now_ts
+               since = coalesce(NEW.start, now_ts), event_id = ev, event_type = kind, updated_at = now_ts
          WHERE tool_id IN (NEW.tool_id, tool.parent_tool_id);
-    ELSIF TG_OP = 'UPDATE' AND OLD."end" IS NULL AND NEW."end" IS NOT NULL THEN
-        SELECT t.id, t.name, t.parent_tool_id INTO tool FROM ${nemo_schema}."NEMO_tool" t WHERE t.id = NEW.tool_id;
-        ev := mqtt_bridge.nemo_event('tool_disabled', NEW.tool_id, jsonb_build_object(
-            'event', 'tool_disabled',
-            'tool_id', NEW.tool_id,
-            'tool_name', tool.name,
-            'usage_id', NEW.id,
-            'user_id', NEW.user_id,
-            'user_name', mqtt_bridge.nemo_user_name(NEW.user_id),
-            'operator_id', NEW.operator_id,
-            'start_time', mqtt_bridge.iso_time(NEW.start),
-            'end_time', mqtt_bridge.iso_time(NEW."end"),
-            'delayed_logoff', NEW."end" > now_ts,
-            'timestamp', mqtt_bridge.iso_time(now_ts)));
-        since_ts := least(NEW."end", now_ts);
-        PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY[NEW.tool_id, tool.parent_tool_id]);
+    ELSE
         UPDATE mqtt_bridge.tool_state
            SET in_use = false, user_name = NULL, previous_user = mqtt_bridge.nemo_user_short(NEW.user_id),
-               since = since_ts, event_id = ev, event_type = 'tool_disabled', updated_at = now_ts
+               since = least(NEW."end", now_ts), event_id = ev, event_type = kind, updated_at = now_ts
          WHERE tool_id IN (NEW.tool_id, tool.parent_tool_id);
     END IF;
     RETURN NULL;
@@ -286,7 +248,7 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY[NEW.id]);
         IF '${nemo_events_tools}'::boolean THEN
-            PERFORM mqtt_bridge.nemo_event('tool_created', NEW.id, mqtt_bridge.nemo_tool_payload('tool_created', NEW, now_ts));
+            PERFORM mqtt_bridge.enqueue_event('tool_created', mqtt_bridge.nemo_tool_payload('tool_created', NEW, now_ts), NEW.id, NULL, true);
         END IF;
         RETURN NULL;
     END IF;
@@ -295,12 +257,12 @@ BEGIN
     END IF;
     IF NEW.operational IS DISTINCT FROM OLD.operational THEN
         kind := CASE WHEN NEW.operational THEN 'tool_operational' ELSE 'tool_non_operational' END;
-        ev := mqtt_bridge.nemo_event(kind, NEW.id, jsonb_build_object(
+        ev := (mqtt_bridge.enqueue_event(kind, jsonb_build_object(
             'event', kind,
             'tool_id', NEW.id,
             'tool_name', NEW.name,
             'operational', coalesce(NEW.operational, false),
-            'timestamp', mqtt_bridge.iso_time(now_ts)));
+            'timestamp', mqtt_bridge.iso_time(now_ts)), NEW.id, NULL, true)).event_id;
         PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY[NEW.id]);
         -- child tools delegate their state to the parent
         UPDATE mqtt_bridge.tool_state
@@ -309,7 +271,7 @@ BEGIN
     END IF;
     IF '${nemo_events_tools}'::boolean
        AND (NEW.name IS DISTINCT FROM OLD.name OR to_jsonb(NEW) -> 'visible' IS DISTINCT FROM to_jsonb(OLD) -> 'visible') THEN
-        PERFORM mqtt_bridge.nemo_event('tool_updated', NEW.id, mqtt_bridge.nemo_tool_payload('tool_updated', NEW, now_ts));
+        PERFORM mqtt_bridge.enqueue_event('tool_updated', mqtt_bridge.nemo_tool_payload('tool_updated', NEW, now_ts), NEW.id, NULL, true);
     END IF;
     RETURN NULL;
 END
@@ -345,13 +307,13 @@ BEGIN
     END IF;
     kind := 'interlock_' || label;
     FOR tool IN SELECT t.id, t.name FROM ${nemo_schema}."NEMO_tool" t WHERE t.interlock_id = NEW.id ORDER BY t.id LOOP
-        ev := mqtt_bridge.nemo_event(kind, tool.id, jsonb_build_object(
+        ev := (mqtt_bridge.enqueue_event(kind, jsonb_build_object(
             'event', kind,
             'tool_id', tool.id,
             'tool_name', tool.name,
             'interlock_id', NEW.id,
             'state', NEW.state,
-            'timestamp', mqtt_bridge.iso_time(now_ts)));
+            'timestamp', mqtt_bridge.iso_time(now_ts)), tool.id, NULL, true)).event_id;
         PERFORM mqtt_bridge.nemo_seed_tool_state(ARRAY(
             SELECT c.id FROM ${nemo_schema}."NEMO_tool" c WHERE c.id = tool.id OR c.parent_tool_id = tool.id));
         UPDATE mqtt_bridge.tool_state
@@ -386,7 +348,7 @@ BEGIN
     ELSE
         RETURN NULL;
     END IF;
-    ev := mqtt_bridge.nemo_record_event(kind, jsonb_build_object(
+    ev := (mqtt_bridge.enqueue_event(kind, jsonb_build_object(
         'event', kind,
         'reservation_id', NEW.id,
         'user_id', NEW.user_id,
@@ -395,7 +357,7 @@ BEGIN
         'area_id', to_jsonb(NEW) -> 'area_id',
         'start_time', mqtt_bridge.iso_time(NEW.start),
         'end_time', mqtt_bridge.iso_time(NEW."end"),
-        'timestamp', mqtt_bridge.iso_time(clock_timestamp())));
+        'timestamp', mqtt_bridge.iso_time(clock_timestamp())), NULL, NULL, false)).event_id;
     IF NEW.tool_id IS NOT NULL THEN
         -- the tools whose family holds this tool: itself, its parent, its children
         family := ARRAY(SELECT NEW.tool_id
@@ -428,14 +390,14 @@ BEGIN
         END IF;
     END IF;
     kind := CASE WHEN TG_OP = 'INSERT' THEN 'area_created' ELSE 'area_updated' END;
-    PERFORM mqtt_bridge.nemo_record_event(kind, jsonb_build_object(
+    PERFORM mqtt_bridge.enqueue_event(kind, jsonb_build_object(
         'event', kind,
         'area_id', NEW.id,
         'area_name', NEW.name,
         'area_requires_reservation', n -> 'requires_reservation',
         'maximum_capacity', n -> 'maximum_capacity',
         'parent_area_id', n -> 'parent_area_id',
-        'timestamp', mqtt_bridge.iso_time(clock_timestamp())));
+        'timestamp', mqtt_bridge.iso_time(clock_timestamp())), NULL, NULL, false);
     RETURN NULL;
 END
 $$;
@@ -456,7 +418,7 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT a.name INTO area_name FROM ${nemo_schema}."NEMO_area" a WHERE a.id = NEW.area_id;
-    PERFORM mqtt_bridge.nemo_record_event(kind, jsonb_build_object(
+    PERFORM mqtt_bridge.enqueue_event(kind, jsonb_build_object(
         'event', kind,
         'access_id', NEW.id,
         'user_id', NEW.customer_id,
@@ -465,7 +427,7 @@ BEGIN
         'area_name', area_name,
         'access_time', mqtt_bridge.iso_time(NEW.start),
         'end_time', mqtt_bridge.iso_time(NEW."end"),
-        'timestamp', mqtt_bridge.iso_time(clock_timestamp())));
+        'timestamp', mqtt_bridge.iso_time(clock_timestamp())), NULL, NULL, false);
     RETURN NULL;
 END
 $$;
@@ -489,7 +451,7 @@ BEGIN
                  WHEN TG_OP = 'INSERT' THEN 'task_created'
                  ELSE 'task_updated' END;
     SELECT t.name INTO tool_name FROM ${nemo_schema}."NEMO_tool" t WHERE t.id = NEW.tool_id;
-    PERFORM mqtt_bridge.nemo_event(kind, NEW.tool_id, jsonb_build_object(
+    PERFORM mqtt_bridge.enqueue_event(kind, jsonb_build_object(
         'event', kind,
         'task_id', NEW.id,
         'tool_id', NEW.tool_id,
@@ -501,7 +463,7 @@ BEGIN
         'resolved', NEW.resolved,
         'created_at', mqtt_bridge.iso_time(NEW.creation_time),
         'updated_at', mqtt_bridge.iso_time(NEW.last_updated),
-        'timestamp', mqtt_bridge.iso_time(clock_timestamp())));
+        'timestamp', mqtt_bridge.iso_time(clock_timestamp())), NEW.tool_id, NULL, true);
     RETURN NULL;
 END
 $$;
@@ -618,6 +580,10 @@ EXCEPTION WHEN insufficient_privilege THEN
                   'for a faster drain', SQLERRM);
 END
 $$;
+
+-- Before enqueue_event (V28) the triggers wrote through these two.
+DROP FUNCTION IF EXISTS mqtt_bridge.nemo_event(text, integer, jsonb);
+DROP FUNCTION IF EXISTS mqtt_bridge.nemo_record_event(text, jsonb);
 
 -- The outcome is recorded where the service reads it and logs it in one line.
 INSERT INTO mqtt_bridge.bridge_status (instance_id, status, diagnostics)

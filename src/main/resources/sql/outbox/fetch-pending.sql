@@ -3,43 +3,32 @@
 -- parent, operational and interlock events also its children (they delegate both to the
 -- parent), a state refresh (tool_state_refresh: a reservation came, went or moved) only the
 -- tool itself.
--- Bounded by rows (batchSize) and by bytes (maxBatchBytes: the payloads' sum, though the first
--- row always goes, alone if need be), so that a batch fits the heap whatever the payloads. A
--- row over the per-row limit (maxRowBytes, bridge.mqtt.max-payload-bytes) goes dead here, in
--- the same statement: it comes back with its dead_reason and without its payload, never loaded.
--- more_pending: the batch was cut by rows or bytes, so more may wait.
+-- Bounded by rows (batchSize) and by bytes (maxBatchBytes), a row over the per-row limit
+-- (maxRowBytes) set dead here, in the same statement, its payload never loaded: the selection is
+-- mqtt_bridge.bounded_batch (V27), shared with the plugin queue's fetch.
 WITH limits AS (
     SELECT CAST(:#batchSize AS integer) AS batch_rows, CAST(:#maxRowBytes AS bigint) AS row_bytes,
            CAST(:#maxBatchBytes AS bigint) AS batch_bytes
 ), head AS (
-    SELECT p.id, p.bytes,
-           CASE WHEN p.bytes > l.row_bytes THEN
-               format('payload of %s bytes is over bridge.mqtt.max-payload-bytes (%s); not loaded', p.bytes, l.row_bytes)
-           END AS dead_reason
-      FROM (SELECT o.id, octet_length(o.payload::text)::bigint AS bytes
-              FROM mqtt_bridge.outbox o
-             WHERE o.status = 'pending'
-             ORDER BY o.id
-             LIMIT (SELECT batch_rows FROM limits)) p, limits l
+    SELECT o.id, octet_length(o.payload::text)::bigint AS bytes
+      FROM mqtt_bridge.outbox o
+     WHERE o.status = 'pending'
+     ORDER BY o.id
+     LIMIT (SELECT batch_rows FROM limits)
+), batch AS (
+    SELECT b.id, b.dead_reason, b.more_pending
+      FROM limits l, mqtt_bridge.bounded_batch(ARRAY(SELECT h.id FROM head h ORDER BY h.id),
+                                               ARRAY(SELECT h.bytes FROM head h ORDER BY h.id),
+                                               l.batch_rows, l.row_bytes, l.batch_bytes) b
 ), oversized AS (
     UPDATE mqtt_bridge.outbox o
-       SET status = 'dead', attempts = o.attempts + 1, last_error = h.dead_reason
-      FROM head h
-     WHERE o.id = h.id AND h.dead_reason IS NOT NULL AND o.status = 'pending'
-), sized AS (
-    SELECT h.id, h.dead_reason,
-           sum(h.bytes) FILTER (WHERE h.dead_reason IS NULL) OVER (ORDER BY h.id) AS running,
-           min(h.id) FILTER (WHERE h.dead_reason IS NULL) OVER () AS first_id,
-           count(*) OVER () AS head_rows
-      FROM head h
-), batch AS (
-    SELECT s.id, s.dead_reason, s.head_rows
-      FROM sized s, limits l
-     WHERE s.dead_reason IS NOT NULL OR s.running <= l.batch_bytes OR s.id = s.first_id
+       SET status = 'dead', attempts = o.attempts + 1, last_error = b.dead_reason
+      FROM batch b
+     WHERE o.id = b.id AND b.dead_reason IS NOT NULL AND o.status = 'pending'
 )
 SELECT o.id, o.event_id, o.event_type, o.tool_id, o.topic,
        CASE WHEN b.dead_reason IS NULL THEN o.payload::text END AS payload, o.created_at, b.dead_reason,
-       (b.head_rows >= (SELECT batch_rows FROM limits) OR b.head_rows > (SELECT count(*) FROM batch)) AS more_pending,
+       b.more_pending,
        CASE WHEN b.dead_reason IS NULL AND o.tool_id IS NOT NULL
                  AND o.event_type IN ('tool_enabled', 'tool_disabled', 'tool_operational', 'tool_non_operational',
                                       'interlock_unlocked', 'interlock_locked', 'interlock_unknown',

@@ -57,7 +57,6 @@ class PackageLayersTest {
     /** The package each route file belongs to. */
     private static final Map<String, String> ROUTE_FILES = Map.ofEntries(
             Map.entry("display.yaml", "display"),
-            Map.entry("drain.yaml", "outbound"),
             Map.entry("outbox.yaml", "outbound"),
             Map.entry("plugin-queue.yaml", "outbound"),
             Map.entry("outbound-errors.yaml", "outbound"),

@@ -23,6 +23,7 @@ public record InboundProperties(
         int maxMachines,
         int rejectedKeepBytes,
         Duration rejectedRetention,
+        Duration retainedRetention,
         Duration maxClockSkew,
         Duration purgeInterval,
         int purgeBatch) {

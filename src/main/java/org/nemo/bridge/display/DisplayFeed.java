@@ -15,6 +15,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,9 +107,12 @@ public class DisplayFeed implements SmartLifecycle {
     private final ThreadPoolTaskExecutor writers = new ThreadPoolTaskExecutor();
     private volatile boolean running;
 
-    public DisplayFeed(ObjectMapper json, DisplayProperties properties) {
+    public DisplayFeed(ObjectMapper json, DisplayProperties properties, MeterRegistry meters) {
         this.json = json;
         this.properties = properties;
+        // beside bridge.display.max-clients: how near the feed is to turning displays away
+        Gauge.builder("nemo.display.streams", streams, DisplayFeed::openStreams)
+                .description("Display streams open (a dropped one until its connection has closed)").register(meters);
         // a thread per stream that is writing, none for an idle one; a stuck write holds only its own
         writers.setCorePoolSize(1);
         writers.setMaxPoolSize(Math.max(1, properties.maxClients()));
@@ -144,15 +149,14 @@ public class DisplayFeed implements SmartLifecycle {
         return subscriber;
     }
 
-    public boolean hasSubscribers() {
-        return !subscribers.isEmpty();
-    }
-
-    /** The streams that are open, including those dropped whose connection has not yet closed. */
-    public int subscriberCount() {
+    private static int openStreams(Map<String, Integer> streams) {
         synchronized (streams) {
             return streams.values().stream().mapToInt(Integer::intValue).sum();
         }
+    }
+
+    public boolean hasSubscribers() {
+        return !subscribers.isEmpty();
     }
 
     void add(Subscriber subscriber, Map<Integer, ObjectNode> tools, boolean current) {

@@ -1,6 +1,6 @@
 package org.nemo.bridge.ops;
 
-import org.nemo.bridge.outbound.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.outbound.PgListenerState;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;

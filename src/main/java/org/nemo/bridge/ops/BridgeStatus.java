@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nemo.bridge.config.InstanceId;
 import org.nemo.bridge.mqtt.BrokerTarget;
-import org.nemo.bridge.outbound.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.outbound.OutboxDrainState;
 import org.nemo.bridge.outbound.OutboxMetrics;
 import org.nemo.bridge.outbound.PgListenerState;

@@ -8,7 +8,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.RouteFiles;
-import org.nemo.bridge.outbound.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;

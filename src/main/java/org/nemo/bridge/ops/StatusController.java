@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.nemo.bridge.config.BridgeProperties;
 import org.nemo.bridge.config.InstanceId;
-import org.nemo.bridge.outbound.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.mqtt.BrokerTarget;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;

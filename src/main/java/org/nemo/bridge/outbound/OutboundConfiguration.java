@@ -7,16 +7,20 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.nemo.bridge.config.BridgeProperties;
-import org.nemo.bridge.config.InstanceId;
-import org.nemo.bridge.config.InboundProperties;
 import org.nemo.bridge.cluster.Leadership;
+import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.InboundProperties;
+import org.nemo.bridge.config.InstanceId;
+import org.nemo.bridge.mqtt.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerSettings;
+import org.nemo.bridge.mqtt.MqttBatchComponent;
+import org.nemo.bridge.mqtt.OutboundMqttClient;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.nemo.bridge.mqtt.BrokerSettings;
 
 /** The beans the outbound routes name: the broker connection, the doorbell, the batch publisher, the message builders. */
 @Configuration(proxyBeanMethods = false)
@@ -45,10 +49,12 @@ public class OutboundConfiguration {
     /** The publishing connection; {@code online} once the drains of the mode (the outbox's, the plugin's queue's) run on it. */
     @Bean
     public BrokerConnection brokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties properties,
-                                             MeterRegistry registry, Leadership leadership, OutboxDrainState drains) {
+                                             MeterRegistry registry, Leadership leadership, OutboxDrainState drains,
+                                             ApplicationEventPublisher events) {
+        // the drain routes of routes/outbox.yaml and routes/plugin-queue.yaml
         List<String> drainRoutes = properties.plugin().queue() == BridgeProperties.PluginQueue.OFF
                 ? List.of("outbox-drain") : List.of("outbox-drain", "plugin-queue-drain");
-        BrokerConnection connection = new BrokerConnection(client, settings, properties.mqtt(), drainRoutes);
+        BrokerConnection connection = new BrokerConnection(client, settings, properties.mqtt(), drainRoutes, events::publishEvent);
         drains.onRun(connection::drainRan);
         leadership.onChange(connection::leading);
         Gauge.builder("nemo.mqtt.connected", connection, c -> c.isConnected() ? 1 : 0)
@@ -74,16 +80,10 @@ public class OutboundConfiguration {
         return new PluginQueueMessages(topics);
     }
 
-    /** Event payloads signed with the HMAC key of the broker settings in use. */
-    @Bean
-    public HmacSigner hmacSigner(BrokerConnection broker) {
-        return new HmacSigner(broker::hmacKey);
-    }
-
-    /** The drains' publisher: a batch at a time, on the leader's publishing connection. */
+    /** The drains' publisher: a batch at a time, on the leader's publishing connection (docs/mqtt-batch.md). */
     @Bean("mqtt-batch")
-    public MqttBatchComponent mqttBatchComponent(OutboundMqttClient client, Leadership leadership) {
-        return new MqttBatchComponent(client, leadership);
+    public MqttBatchComponent mqttBatchComponent(BrokerConnection connection, Leadership leadership) {
+        return new MqttBatchComponent(connection, leadership);
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultMessage;
+import org.nemo.bridge.mqtt.MqttBatchHeaders;
 
 /**
  * One MQTT message of an outbox row, before it is marshalled: a row yields its event and, for
@@ -20,16 +21,19 @@ public record OutboundMessage(long row, List<String> topics, JsonNode json, bool
         return new OutboundMessage(row, List.of(), null, false, null, null, problem);
     }
 
-    /** As the route reads it: the JSON, with headers outbox_id, topics, retained, event_id, event_type, or outbox_id and problem. */
+    /**
+     * As mqtt-batch reads it (docs/mqtt-batch.md): the JSON, with the headers mqttRow, mqttTopics,
+     * mqttRetained, event_id and event_type, or mqttRow and mqttProblem.
+     */
     Message asMessage(Exchange exchange) {
         Message message = new DefaultMessage(exchange);
-        message.setHeader("outbox_id", row);
+        message.setHeader(MqttBatchHeaders.ROW, row);
         if (problem != null) {
-            message.setHeader("problem", problem);
+            message.setHeader(MqttBatchHeaders.PROBLEM, problem);
             return message;
         }
-        message.setHeader("topics", topics);
-        message.setHeader("retained", retained);
+        message.setHeader(MqttBatchHeaders.TOPICS, topics);
+        message.setHeader(MqttBatchHeaders.RETAINED, retained);
         message.setHeader("event_id", eventId);
         message.setHeader("event_type", eventType);
         message.setBody(json);

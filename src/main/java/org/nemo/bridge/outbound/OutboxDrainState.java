@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.ExceptionHandler;
+import org.nemo.bridge.mqtt.BrokerProblems;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,7 @@ public class OutboxDrainState implements Processor, ExceptionHandler {
         if (e instanceof DataAccessException || e instanceof SQLException) {
             return "database unavailable (" + NestedExceptionUtils.getMostSpecificCause(e).getMessage() + ")";
         }
-        return BrokerConnection.explain(e);
+        return BrokerProblems.explain(e);
     }
 
     @Override

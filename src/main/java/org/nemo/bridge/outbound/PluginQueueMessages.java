@@ -1,5 +1,6 @@
 package org.nemo.bridge.outbound;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +8,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultMessage;
+import org.nemo.bridge.mqtt.MqttBatchHeaders;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -24,23 +26,24 @@ public class PluginQueueMessages {
     }
 
     /**
-     * The messages of a fetched batch, in id order, as the route splits them: each the row's
-     * payload with the headers id, topic, qos and retain, or id, topic and problem when the row
+     * The messages of a fetched batch, in id order, as mqtt-batch reads them (docs/mqtt-batch.md):
+     * each the row's payload as UTF-8 bytes with the headers mqttRow (the row's id), mqttTopics
+     * (its topic), mqttQos and mqttRetained, or mqttRow, mqttTopics and mqttProblem when the row
      * can never be published.
      */
     public List<Message> forRows(List<Map<String, Object>> rows, Exchange exchange) {
         List<Message> messages = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
             Message message = new DefaultMessage(exchange);
-            message.setHeader("id", row.get("id"));
-            message.setHeader("topic", row.get("topic"));
+            message.setHeader(MqttBatchHeaders.ROW, row.get("id"));
+            message.setHeader(MqttBatchHeaders.TOPICS, row.get("topic"));
             String problem = problem(row);
             if (problem != null) {
-                message.setHeader("problem", problem);
+                message.setHeader(MqttBatchHeaders.PROBLEM, problem);
             } else {
-                message.setHeader("qos", row.get("qos"));
-                message.setHeader("retain", row.get("retain"));
-                message.setBody(row.get("payload"));
+                message.setHeader(MqttBatchHeaders.QOS, row.get("qos"));
+                message.setHeader(MqttBatchHeaders.RETAINED, row.get("retain"));
+                message.setBody(String.valueOf(row.get("payload")).getBytes(StandardCharsets.UTF_8));
             }
             messages.add(message);
         }

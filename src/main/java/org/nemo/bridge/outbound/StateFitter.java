@@ -62,11 +62,6 @@ class StateFitter {
         return rendered.node();
     }
 
-    /** The state as a display receives it, for the size tests. */
-    byte[] stateBytes(JsonNode state) throws JsonProcessingException {
-        return sent.writeValueAsBytes(fitted(state));
-    }
-
     /** A state as it would be sent, and its size in bytes as JSON. */
     private record Rendered(ObjectNode node, int bytes) {
     }

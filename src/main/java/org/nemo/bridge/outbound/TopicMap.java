@@ -35,10 +35,6 @@ public class TopicMap {
     /** {@code bridge.destinations}: an event type (or {@code tool_state}) → more topic templates, not prefixed. */
     private final Map<String, List<String>> destinations;
 
-    public TopicMap(String prefix, Map<String, String> templates) {
-        this(prefix, templates, List.of(), false, Map.of());
-    }
-
     /**
      * @param inboundFilters the topic filters the bridge subscribes to (telemetry, enveloped events)
      * @param allowReserved  {@code bridge.outbox.allow-reserved-topics}: a row's own topic may land in the reserved subtrees

@@ -3,9 +3,6 @@ package org.nemo.bridge.display;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -27,7 +24,6 @@ import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.Select;
@@ -43,8 +39,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * The display pages in a real headless chromium against the running service: NEMO rows
  * in a real PostgreSQL, and assertions on what a person in front of the screen reads.
@@ -61,7 +55,6 @@ class DisplayBrowserTest {
     static final Duration LIVE = Duration.ofSeconds(2);
     static final Duration LOST = Duration.ofSeconds(10);
     static final Duration STARTUP = Duration.ofSeconds(20);
-    static final Path SCREENSHOTS = Path.of("docs", "screenshots");
 
     private static final class Fixture {
         static final TestBroker BROKER = new HiveMqBroker();
@@ -102,7 +95,6 @@ class DisplayBrowserTest {
 
     @BeforeAll
     static void startBrowser() {
-        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser tests skipped");
         browser = Browser.start(1280, 800);
     }
 
@@ -258,7 +250,7 @@ class DisplayBrowserTest {
             assertThat(tile(etcher).getText()).contains("DOWN").contains("⚠ Chamber leak: do not use");
             assertThat(tile(aligner).getText()).contains("IN USE").contains("Ada Lovelace");
             assertThat(tile(ellipsometer).getText()).contains("FREE");
-            screenshot("display-board.png");
+            Browser.screenshot(browser, "display-board.png");
 
             new Select(browser.findElement(By.name("category"))).selectByValue("Lithography");
             assertThat(visibleTiles()).containsExactlyInAnyOrder("Contact Aligner", "E-beam Writer", "i-Line Stepper");
@@ -279,7 +271,7 @@ class DisplayBrowserTest {
         within(LIVE, () -> text("[data-field=user]").equals("Rosalind Franklin"));
         assertThat(text("[data-field=previous_user]")).isEqualTo("Marie Curie");
         assertThat(text("[data-field=elapsed]")).matches("· 25 min \\d+ s");
-        screenshot("display-tool.png");
+        Browser.screenshot(browser, "display-tool.png");
     }
 
     private int board(String name, String category, String location) {
@@ -311,12 +303,6 @@ class DisplayBrowserTest {
 
     private String text(String css) {
         return browser.findElement(By.cssSelector(css)).getText();
-    }
-
-    private void screenshot(String name) throws IOException {
-        Files.createDirectories(SCREENSHOTS);
-        Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(shot, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void within(Duration timeout, BooleanSupplier condition) {

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -74,9 +76,6 @@ class SlowDisplayTest {
     @Autowired
     DataSource dataSource;
 
-    @Autowired
-    DisplayFeed feed;
-
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
@@ -137,7 +136,7 @@ class SlowDisplayTest {
     @Test
     @Timeout(60)
     void streamsOverTheCapsAreTurnedAwayWith429PerAddressAnd503InAll() throws Exception {
-        within(Duration.ofSeconds(20), "no stream open", () -> feed.subscriberCount() == 0);
+        within(Duration.ofSeconds(20), "no stream open", () -> openStreams() == 0);
         List<Socket> open = new ArrayList<>();
         try {
             for (int i = 0; i < PER_ADDRESS; i++) {
@@ -153,7 +152,7 @@ class SlowDisplayTest {
             }
 
             open.remove(0).close();
-            within(Duration.ofSeconds(15), "the closed stream released", () -> feed.subscriberCount() < PER_ADDRESS);
+            within(Duration.ofSeconds(15), "the closed stream released", () -> openStreams() < PER_ADDRESS);
             Socket again = neverReading("/api/display/feed?tool=1");
             open.add(again);
             assertThat(statusLine(again)).contains(" 200");
@@ -230,6 +229,22 @@ class SlowDisplayTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
+        }
+    }
+
+    /** The open display streams as an operator reads them: the gauge on /actuator/metrics. */
+    private int openStreams() {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(url("/actuator/metrics/nemo.display.streams"))
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:test-admin".getBytes(StandardCharsets.UTF_8)))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("nemo.display.streams on /actuator/metrics").isEqualTo(200);
+            return new ObjectMapper().readTree(response.body()).path("measurements").path(0).path("value").asInt(-1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -37,11 +37,7 @@ class RetainedTelemetryTest {
         try (MosquittoBroker broker = new MosquittoBroker()) {
             String database = TestDatabase.create("inbound_retained");
             JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
-            try (Publisher machine = new Publisher(broker.url())) {
-                // no timestamp: stored with the receive time, as a fresh reading would be
-                machine.publishRetained(KILN, "{\"temperature\":812.5}");
-                machine.publishRetained(BROKEN, "not a reading");
-            }
+            leaveRetained(broker);
 
             // first start, a new session: the broker hands over what it retained, stored once
             try (ConfigurableApplicationContext bridge = start(broker, database, "retained-bridge", "1h")) {
@@ -94,6 +90,60 @@ class RetainedTelemetryTest {
         }
     }
 
+    @Test
+    void aDigestOlderThanItsRetentionIsPurgedAndTheNextNewSessionStoresTheReplayOnceMore() throws Exception {
+        try (MosquittoBroker broker = new MosquittoBroker()) {
+            String database = TestDatabase.create("inbound_retained_purge");
+            JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
+            leaveRetained(broker);
+
+            try (ConfigurableApplicationContext bridge = start(broker, database, "purge-bridge", "1h",
+                    "--bridge.inbound.retained-retention=1h", "--bridge.inbound.purge-interval=1s")) {
+                awaitStored(broker, db, "probe-1");
+                assertThat(digests(db)).as("a digest per retained topic").containsExactlyInAnyOrder(BROKEN, KILN);
+                // kiln-3's digest was stored two hours ago, kiln-4's just now
+                db.update("UPDATE mqtt_bridge.telemetry_retained SET received_at = received_at - interval '2 hours' WHERE topic = ?", KILN);
+                long deadline = System.currentTimeMillis() + Duration.ofSeconds(30).toMillis();
+                while (digests(db).contains(KILN)) {
+                    assertThat(System.currentTimeMillis()).as("the digest older than its retention purged").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+                assertThat(digests(db)).as("a digest within its retention stays").containsExactly(BROKEN);
+            }
+            assertThat(readings(db)).isEqualTo(1);
+
+            // a new session is handed the replay: kiln-3's is stored once more, flagged retained, and known again
+            try (ConfigurableApplicationContext bridge = start(broker, database, "purge-other", "1h")) {
+                awaitStored(broker, db, "probe-2");
+                assertThat(repeats(bridge)).as("only kiln-4's replay is recognised").isEqualTo(1);
+            }
+            assertThat(db.queryForList("SELECT retained FROM mqtt_bridge.telemetry WHERE topic = ?", Boolean.class, KILN))
+                    .as("kiln-3's rows after the purge and a new session").containsExactly(true, true);
+            assertThat(digests(db)).containsExactlyInAnyOrder(BROKEN, KILN);
+
+            // the next new session: recognised, stored no more
+            try (ConfigurableApplicationContext bridge = start(broker, database, "purge-third", "1h")) {
+                awaitStored(broker, db, "probe-3");
+                assertThat(repeats(bridge)).as("both replays recognised").isEqualTo(2);
+            }
+            assertThat(readings(db)).isEqualTo(2);
+            assertThat(rejections(db)).isEqualTo(1);
+        }
+    }
+
+    /** kiln-3's last reading and kiln-4's unreadable message, left retained on the broker. */
+    private static void leaveRetained(MosquittoBroker broker) {
+        try (Publisher machine = new Publisher(broker.url())) {
+            // no timestamp: stored with the receive time, as a fresh reading would be
+            machine.publishRetained(KILN, "{\"temperature\":812.5}");
+            machine.publishRetained(BROKEN, "not a reading");
+        }
+    }
+
+    private static List<String> digests(JdbcTemplate db) {
+        return db.queryForList("SELECT topic FROM mqtt_bridge.telemetry_retained ORDER BY topic", String.class);
+    }
+
     private static int readings(JdbcTemplate db) {
         return db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE topic = ?", Integer.class, KILN);
     }
@@ -114,7 +164,7 @@ class RetainedTelemetryTest {
     }
 
     private static ConfigurableApplicationContext start(MosquittoBroker broker, String database, String clientId,
-                                                        String sessionExpiry) {
+                                                        String sessionExpiry, String... settings) {
         List<String> args = new ArrayList<>(List.of(
                 "--spring.datasource.url=" + database,
                 "--spring.datasource.username=postgres",
@@ -123,6 +173,7 @@ class RetainedTelemetryTest {
                 "--bridge.inbound.session-expiry=" + sessionExpiry,
                 "--bridge.inbound.machine-offline-after=10m",
                 "--server.port=0"));
+        args.addAll(List.of(settings));
         return new SpringApplicationBuilder(BridgeApplication.class).run(args.toArray(String[]::new));
     }
 

@@ -240,7 +240,7 @@ class AdminActionsTest {
             Files.writeString(outbox, route);
         }
         assertThat(camel.getRoute("outbox-drain")).isNotNull();
-        assertThat(camel.getRoute("outbox-to-mqtt")).isNotNull();
+        assertThat(camel.getRoute("outbox-publish")).isNotNull();
     }
 
     private static String probe(String eventType) {

@@ -8,7 +8,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.BridgeApplication;
-import org.nemo.bridge.outbound.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;

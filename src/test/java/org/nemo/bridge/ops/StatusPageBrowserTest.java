@@ -1,8 +1,5 @@
 package org.nemo.bridge.ops;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import javax.sql.DataSource;
@@ -17,7 +14,6 @@ import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -28,8 +24,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * The status page in a real headless browser, as a lab manager sees it: every tool in plain
  * words, a change showing up without a reload, and the bridge's health. Saves the
@@ -61,7 +55,6 @@ class StatusPageBrowserTest {
 
     @Test
     void aLabManagerSeesEveryToolAndTheBridgeInPlainWords() throws Exception {
-        assumeTrue(Browser.installed(), "chromium and chromedriver are not installed in /usr/bin: browser test skipped");
         NemoLab lab = new NemoLab(dataSource);
         int aligner = lab.tool("Mask Aligner");
         int sem = lab.tool("SEM");
@@ -91,10 +84,7 @@ class StatusPageBrowserTest {
             wait.until(d -> row(browser, sem, ".now").getText().equals("In use"));
             assertThat(browser.executeScript("return window.sameDocument")).isEqualTo(true);
 
-            Path shots = Path.of("docs", "screenshots");
-            Files.createDirectories(shots);
-            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), shots.resolve("status-page.png"),
-                    StandardCopyOption.REPLACE_EXISTING);
+            Browser.screenshot(browser, "status-page.png");
         } finally {
             browser.quit();
         }

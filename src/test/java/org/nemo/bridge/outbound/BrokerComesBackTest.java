@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestBridge;

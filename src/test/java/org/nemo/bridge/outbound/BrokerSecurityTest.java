@@ -14,11 +14,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.mqtt.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerSettings;
+import org.nemo.bridge.mqtt.OutboundMqttClient;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.TestCertificates;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import org.nemo.bridge.mqtt.BrokerSettings;
 
 /**
  * The publishing connection against a private Mosquitto that requires TLS, mutual TLS or a
@@ -116,7 +118,8 @@ class BrokerSecurityTest {
                     "nemo", 30, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 262144, tlsSettings,
                     Duration.ofSeconds(2));
             client = new OutboundMqttClient(url, "test-" + UUID.randomUUID(), 5000, 262144);
-            connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt, List.of("outbox-drain"));
+            connection = new BrokerConnection(client, BrokerSettings.fromProperties(url, mqtt), mqtt, List.of("outbox-drain"),
+                    switched -> { });
             connection.start();
             connection.leading(true);
         }

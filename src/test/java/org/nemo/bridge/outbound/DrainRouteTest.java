@@ -14,12 +14,14 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.EndpointInject;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.component.master.MasterConsumer;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.apache.camel.test.spring.junit5.UseAdviceWith;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nemo.bridge.cluster.Leadership;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
@@ -37,7 +39,7 @@ import static org.nemo.bridge.support.OutboxRows.awaitTrue;
 import static org.nemo.bridge.support.OutboxRows.status;
 
 /**
- * The drain template's branches, read at the level of its routes (routes/drain.yaml) as the
+ * The drain's branches, read at the level of its routes (routes/outbox.yaml) as the
  * service runs them against a real PostgreSQL and a private Mosquitto: a row is marked published
  * by the drain's one UPDATE, a row that can never be published goes through the queue's dead
  * route, a broker outage keeps the drain's exchange in redelivery until the broker is back, and
@@ -72,6 +74,9 @@ class DrainRouteTest {
 
     @Autowired
     DataSource dataSource;
+
+    @Autowired
+    Leadership leadership;
 
     @EndpointInject("mock:published")
     MockEndpoint published;
@@ -151,8 +156,11 @@ class DrainRouteTest {
         try (Connection rival = TestDatabase.dataSource(DATABASE).getConnection()) {
             takeLeadership(rival, lab);
             NotifyBuilder marked = new NotifyBuilder(camel).wereSentTo("mock:published").whenDone(1).create();
+            NotifyBuilder polled = new NotifyBuilder(camel).fromRoute("outbox-poll").whenDone(3).create();
             id = lab.enqueue("route_not_leader", "{}", null, null);
-            assertThat(marked.matches(2, TimeUnit.SECONDS)).as("a follower marked a batch").isFalse();
+            // the doorbell rang for the row and the poll three times after it: a leader would have drained it
+            assertThat(polled.matches(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the poll ran").isTrue();
+            assertThat(marked.matches()).as("a follower marked a batch").isFalse();
             assertThat(status(lab.db(), id)).isEqualTo("pending");
         }
         awaitStatus(lab.db(), id, "published");
@@ -160,7 +168,7 @@ class DrainRouteTest {
     }
 
     /** Ends the bridge's leader session and holds the advisory lock on the rival connection before it can take it back. */
-    private static void takeLeadership(Connection rival, NemoLab lab) throws Exception {
+    private void takeLeadership(Connection rival, NemoLab lab) throws Exception {
         long key = ("mqtt-bridge/bridge").hashCode();
         long deadline = System.currentTimeMillis() + WAIT.toMillis();
         while (System.currentTimeMillis() < deadline) {
@@ -171,7 +179,8 @@ class DrainRouteTest {
                     taken.next();
                     if (taken.getBoolean(1)) {
                         // the bridge notices at its next check and stops its drains
-                        Thread.sleep(1_000);
+                        awaitTrue(() -> !leadership.isLeader()
+                                && !((MasterConsumer) camel.getRoute("outbox-drain").getConsumer()).isMaster());
                         return;
                     }
                 }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.sql.DataSource;
 
@@ -11,6 +12,9 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nemo.bridge.mqtt.BrokerConnection;
+import org.nemo.bridge.mqtt.BrokerSwitched;
+import org.nemo.bridge.mqtt.HmacEnvelope;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
@@ -18,7 +22,9 @@ import org.nemo.bridge.support.Subscriber.Received;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
@@ -208,6 +214,34 @@ class PluginDropInTest {
             db.queryForObject("SELECT pg_notify('nemo_mqtt_events', ?)", Object.class, Long.toString(id));
             return id;
         });
+    }
+
+    @Test
+    void anEditByHandThatKeepsUpdatedAtMovesPublishingAndTheOldBrokerIsToldOffline() throws InterruptedException {
+        SWITCHES.clear();
+        // as an operator would in psql: no NOTIFY, updated_at as it was
+        db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?", port(SECOND));
+        awaitConnectedTo(SECOND, WITHIN_RELOAD);
+        try (Subscriber firstStatus = new Subscriber(FIRST.url(), "nemo/bridge/status")) {
+            Subscriber.Received left = firstStatus.await(r -> true, 1, Duration.ofSeconds(5)).get(0);
+            assertThat(left.payload()).as("the retained status left on the old broker").isEqualTo("offline");
+            assertThat(left.retained()).isTrue();
+        }
+        assertThat(SWITCHES).as("BrokerSwitched published once").hasSize(1);
+        assertThat(SWITCHES.get(0).previous().url()).endsWith(":" + port(FIRST));
+        assertThat(SWITCHES.get(0).next().url()).endsWith(":" + port(SECOND));
+    }
+
+    static final List<BrokerSwitched> SWITCHES = new CopyOnWriteArrayList<>();
+
+    /** Hears what the other connections of the service follow. */
+    @TestConfiguration
+    static class Switches {
+
+        @EventListener
+        public void switched(BrokerSwitched event) {
+            SWITCHES.add(event);
+        }
     }
 
     private void awaitProcessed(long id) throws InterruptedException {

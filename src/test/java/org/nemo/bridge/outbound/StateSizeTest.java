@@ -1,5 +1,6 @@
 package org.nemo.bridge.outbound;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,10 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.component.jackson.JacksonDataFormat;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,6 +30,31 @@ class StateSizeTest {
     private static final String TIME = "2026-04-10T22:50:57.123+00:00";
 
     private final StateFitter messages = new StateFitter(JSON);
+    private static final DefaultCamelContext CAMEL = new DefaultCamelContext();
+    /** The marshal step of routes/outbox.yaml, with its options. */
+    private static final JacksonDataFormat MARSHAL = marshal();
+
+    private static JacksonDataFormat marshal() {
+        JacksonDataFormat json = new JacksonDataFormat();
+        json.setEnableFeatures("WRITE_BIGDECIMAL_AS_PLAIN");
+        json.setCombineUnicodeSurrogates(true);
+        json.setCamelContext(CAMEL);
+        json.start();
+        return json;
+    }
+
+    @AfterAll
+    static void stopCamel() throws Exception {
+        MARSHAL.stop();
+        CAMEL.close();
+    }
+
+    /** A state as the route sends it: fitted by toolMessages, then marshalled. */
+    private byte[] stateBytes(ObjectNode state) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MARSHAL.marshal(new DefaultExchange(CAMEL), messages.fitted(state), out);
+        return out.toByteArray();
+    }
 
     @Test
     void aStateThatFitsIsSentWhole() throws Exception {
@@ -344,14 +374,14 @@ class StateSizeTest {
     }
 
     private JsonNode sent(ObjectNode state) throws Exception {
-        byte[] bytes = messages.stateBytes(state);
+        byte[] bytes = stateBytes(state);
         assertThat(bytes).hasSizeLessThanOrEqualTo(StateFitter.STATE_MAX_BYTES);
         return JSON.readTree(bytes);
     }
 
     /** The sent state as {@link #sent}, and its bytes valid UTF-8 with no replacement character. */
     private JsonNode sentWholeCharacters(ObjectNode state) throws Exception {
-        byte[] bytes = messages.stateBytes(state);
+        byte[] bytes = stateBytes(state);
         String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         assertThat(text).doesNotContain("\uFFFD");

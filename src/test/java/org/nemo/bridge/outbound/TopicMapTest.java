@@ -22,7 +22,7 @@ class TopicMapTest {
             "tool_state", "tools/{tool_id}/state",
             "interlock_locked", "tools/{tool_id}/interlock",
             "reservation_created", "reservations/{reservation_id}",
-            "area_access", "area_access/{access_id}"));
+            "area_access", "area_access/{access_id}"), List.of(), false, Map.of());
 
     @Test
     void aPayloadFieldFillsItsPlaceholder() {

@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -35,7 +35,7 @@ public final class HmacEnvelope {
     }
 
     /** A JSON string literal as Python's json.dumps (ensure_ascii=True) writes it. */
-    static String pythonJsonString(String s) {
+    public static String pythonJsonString(String s) {
         StringBuilder out = new StringBuilder(s.length() + 16).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

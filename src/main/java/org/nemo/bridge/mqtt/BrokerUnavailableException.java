@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 /**
  * The drain found no connection to the broker before fetching a batch: nothing was fetched or

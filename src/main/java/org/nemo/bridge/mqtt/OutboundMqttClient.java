@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
@@ -14,7 +14,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
- * The publishing connection, behind the mqtt-batch endpoints (the drains, the machine
+ * The publishing connection's client, behind the mqtt-batch endpoints (the drains, the machine
  * statuses) and the bridge status: one Paho {@link MqttAsyncClient} per broker target, replaced
  * when the broker settings change, so the endpoints keep holding this object and the routes
  * need no restart. Paho's blocking publish treats a PUBACK that carries an error reason code as
@@ -55,9 +55,17 @@ public class OutboundMqttClient {
 
     /** Points this client at another broker (a configuration reload): a new Paho client for it. Call while disconnected. */
     synchronized void retarget(String brokerUrl) throws MqttException {
-        if (brokerUrl.equals(client.getServerURI())) {
-            return;
+        if (!brokerUrl.equals(client.getServerURI())) {
+            replace(brokerUrl);
         }
+    }
+
+    /** A fresh Paho client for the same broker, the old one closed: its automatic reconnect, if under way, ends with it. */
+    synchronized void renew() throws MqttException {
+        replace(client.getServerURI());
+    }
+
+    private void replace(String brokerUrl) throws MqttException {
         MqttAsyncClient old = client;
         MqttAsyncClient next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
         if (callback != null) {
@@ -75,10 +83,6 @@ public class OutboundMqttClient {
 
     private MqttAsyncClient current() {
         return client;
-    }
-
-    public String getServerURI() {
-        return current().getServerURI();
     }
 
     public boolean isConnected() {
@@ -185,7 +189,7 @@ public class OutboundMqttClient {
         int[] reasonCodes = token.getReasonCodes();
         if (reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
             throw new PublishRejectedException("broker rejected the message on " + topic + " with reason code 0x"
-                    + Integer.toHexString(reasonCodes[0]) + " (" + ReasonCodes.describe(reasonCodes[0]) + ")");
+                    + Integer.toHexString(reasonCodes[0]) + " (" + BrokerProblems.describe(reasonCodes[0]) + ")");
         }
     }
 

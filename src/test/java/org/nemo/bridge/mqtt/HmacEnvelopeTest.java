@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 /**
  * An event that can never be published as it is: the broker refused it (a PUBACK reason code

@@ -1,7 +1,5 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -10,14 +8,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 import javax.net.SocketFactory;
-import javax.net.ssl.SSLException;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -27,36 +27,42 @@ import org.nemo.bridge.config.BridgeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.nemo.bridge.cluster.Leadership;
-import org.nemo.bridge.mqtt.BrokerSettings;
-import org.nemo.bridge.mqtt.BrokerTarget;
-import org.nemo.bridge.mqtt.BrokerTls;
-import org.nemo.bridge.mqtt.MqttOptions;
 
 /**
- * Keeps the publishing connection to the broker up: connects in the background with back-off
- * (a broker that is down at boot does not stop the service), lets Paho reconnect after a loss,
- * announces {@code online} on the retained bridge status topic once every drain of the mode
- * has run on the connection, and leaves {@code offline} as its last will. Follows
- * configuration reloads (the plugin's table): a changed broker is switched to between two
- * publishes, nothing queued is lost. Logs one line per change of state, never a stack trace
- * per retry. All connection work runs on one thread.
+ * The leader's publishing connection, behind every {@code mqtt-batch:} endpoint. Exactly one
+ * thing sends CONNECT at a time:
+ * <ul>
+ * <li>until the first CONNACK from a broker, whoever asks: leadership gained or a broker reload
+ * tries once, and every drain attempt asks ({@link #requireConnected()}); a failed connect is a
+ * {@link BrokerConnectFailedException}, which the drain's redelivery (routes/outbound-errors.yaml)
+ * retries with back-off. A connect already under way makes the asker wait, not connect;</li>
+ * <li>after it, Paho's automatic reconnect ({@code bridge.mqtt.max-reconnect-delay}) alone,
+ * until the connection is let go on purpose (leadership lost, broker switched, stop).</li>
+ * </ul>
+ * Announces {@code online} on the retained bridge status topic once every drain of the mode ran
+ * on the connection, and leaves {@code offline} as its last will. Follows broker reloads (the
+ * plugin's table): the old broker is told {@code offline}, the connection moves between two
+ * publishes, nothing queued is lost, and {@link BrokerSwitched} tells the other connections.
+ * Logs one line per change of state, in {@link BrokerProblems}' words, never a stack trace.
  */
 public class BrokerConnection implements SmartLifecycle, MqttCallback {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerConnection.class);
-    private static final long FIRST_RETRY_MILLIS = 500;
 
     private final OutboundMqttClient client;
     private final SocketFactory tlsSocketFactory;
     private final BrokerSettings settings;
     private final BridgeProperties.Mqtt mqtt;
     private final String statusTopic;
-    private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final Consumer<BrokerSwitched> switched;
+    /** Leadership changes, reloads and the announcement, in order, off the callers' threads. */
+    private final ExecutorService connector = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "mqtt-connector");
         thread.setDaemon(true);
         return thread;
     });
+    /** Held by whoever connects, disconnects or re-targets the client. */
+    private final ReentrantLock lock = new ReentrantLock();
     /** The drain routes of the mode: {@code online} waits until each has run on the connection. */
     private final List<String> drains;
     private final Set<String> drainsRun = ConcurrentHashMap.newKeySet();
@@ -65,25 +71,32 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     private volatile boolean announced;
     /** A connect of our own is under way: it makes the connection ready itself, with the broker's CONNACK. */
     private volatile boolean connecting;
+    /** The client had a CONNACK and was not let go on purpose since: Paho's automatic reconnect owns it. */
+    private volatile boolean pahoReconnects;
     private volatile String lastProblem;
     private volatile BrokerTarget applied;
     private volatile String lastReloadReason;
     private volatile Instant lastReloadAt;
-    private long retryMillis = FIRST_RETRY_MILLIS;
-    private long generation;
 
     /**
-     * @param drains the drain routes of the mode (outbox-drain, and plugin-queue-drain when the
-     *               plugin's queue is drained): {@code online} is said once each has run
+     * @param drains   the drain routes of the mode (from the outbound configuration): {@code online}
+     *                 is said once each has run
+     * @param switched told when a reload moved the connection to another broker (or to none)
      */
-    public BrokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties.Mqtt mqtt, List<String> drains) {
+    public BrokerConnection(OutboundMqttClient client, BrokerSettings settings, BridgeProperties.Mqtt mqtt, List<String> drains,
+                            Consumer<BrokerSwitched> switched) {
         this.client = client;
         this.drains = List.copyOf(drains);
         this.tlsSocketFactory = BrokerTls.socketFactory(mqtt.tls());
         this.settings = settings;
         this.mqtt = mqtt;
+        this.switched = switched;
         this.statusTopic = mqtt.topicPrefix() + "/bridge/status";
         client.setCallback(this);
+    }
+
+    OutboundMqttClient client() {
+        return client;
     }
 
     public boolean isConnected() {
@@ -91,15 +104,41 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     }
 
     /**
-     * A drain's first step: no batch is fetched while there is no broker to take it. The drain's
-     * redelivery (routes/outbound-errors.yaml) asks again shortly, so it goes on as soon as the
-     * connection is back.
+     * A drain's first step: no batch is fetched while there is no broker to take it. Before the
+     * client's first CONNACK this is the connect: one attempt, unless one is under way. Then
+     * Paho reconnects by itself and this only says whether it has.
+     *
+     * @throws BrokerUnavailableException  no connection, and nothing for this caller to do (a
+     *                                     connect or Paho's reconnect under way, no broker
+     *                                     configured, not the leader): ask again shortly
+     * @throws BrokerConnectFailedException this caller's connect failed: ask again after a back-off
      */
-    public void requireConnected() throws BrokerUnavailableException {
-        if (!isConnected()) {
-            String problem = lastProblem;
-            throw new BrokerUnavailableException("no connection to the MQTT broker" + (problem == null ? "" : " (" + problem + ")"));
+    public void requireConnected() throws BrokerUnavailableException, BrokerConnectFailedException {
+        if (isConnected()) {
+            return;
         }
+        if (!running || applied == null || pahoReconnects || !lock.tryLock()) {
+            throw unavailable();
+        }
+        try {
+            if (isConnected()) {
+                return;
+            }
+            if (applied == null || pahoReconnects) {
+                throw unavailable();
+            }
+            String problem = connect();
+            if (problem != null) {
+                throw new BrokerConnectFailedException("MQTT broker " + applied.url() + ": " + problem);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private BrokerUnavailableException unavailable() {
+        String problem = lastProblem;
+        return new BrokerUnavailableException("no connection to the MQTT broker" + (problem == null ? "" : " (" + problem + ")"));
     }
 
     /** True once {@code online} was said on the current connection: every drain of the mode runs. */
@@ -170,25 +209,29 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         connector.execute(() -> {
             if (leader) {
                 apply("start");
-            } else {
-                generation++;
+                return;
+            }
+            lock.lock();
+            try {
                 disconnect(true);
                 applied = null;
                 lastProblem = "not the leader";
-                announced = false;
                 drainsRun.clear();
+            } finally {
+                lock.unlock();
             }
         });
     }
 
-    /** A configuration change may have happened (NOTIFY nemo_mqtt_reload, or the periodic check). */
+    /**
+     * A configuration change may have happened (NOTIFY nemo_mqtt_reload, or the periodic check):
+     * applied when the settings differ from those in use in anything (an edit by hand that kept
+     * {@code updated_at} too), or on every NOTIFY.
+     */
     public void reload(String reason) {
         if (running && applied != null || running && "no enabled MQTT configuration".equals(lastProblem)) {
             connector.execute(() -> {
-                Optional<BrokerTarget> next = currentSettings();
-                String nextFingerprint = next.map(BrokerTarget::fingerprint).orElse(null);
-                String appliedFingerprint = applied == null ? null : applied.fingerprint();
-                if (!Objects.equals(nextFingerprint, appliedFingerprint) || "notify".equals(reason)) {
+                if (!Objects.equals(currentSettings().orElse(null), applied) || "notify".equals(reason)) {
                     apply(reason);
                 }
             });
@@ -200,22 +243,25 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         running = false;
         connector.shutdownNow();
         try {
-            // a connect in progress ends (or times out) before the connection is let go
+            // a reload in progress ends before the connection is let go
             connector.awaitTermination(mqtt.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        boolean wasConnected = client.isConnected();
-        disconnect(true);
-        if (wasConnected) {
-            LOG.info("MQTT broker disconnected {}", brokerUrl());
-        }
-        // Paho's threads go with the client: a connect that Paho completes after the stop (its
-        // waiting thread was interrupted) would otherwise keep a JVM whose start was refused alive
+        lock.lock();
         try {
+            boolean wasConnected = client.isConnected();
+            disconnect(true);
+            if (wasConnected) {
+                LOG.info("MQTT broker disconnected {}", brokerUrl());
+            }
+            // Paho's threads go with the client: a connect that Paho completes after the stop
+            // would otherwise keep a JVM whose start was refused alive
             client.close();
         } catch (MqttException | RuntimeException e) {
             LOG.debug("MQTT client close: {}", e.toString());
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -239,68 +285,93 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         }
     }
 
-    /** Reads the settings and (re)connects when they differ from what is applied. */
+    /**
+     * Reads the settings and, when they differ from those in use, lets the old broker go (told
+     * {@code offline}) and tries the new one once; the drains ask again if that fails.
+     */
     private void apply(String reason) {
         Optional<BrokerTarget> next = currentSettings();
         BrokerTarget previous = applied;
-        boolean changed = !Objects.equals(next.orElse(null), previous);
         if (!"start".equals(reason)) {
             lastReloadReason = reason;
             lastReloadAt = Instant.now();
         }
-        if (!changed) {
-            return; // Paho's own reconnect, or the scheduled retry, is already on it
+        if (Objects.equals(next.orElse(null), previous)) {
+            return; // Paho's own reconnect, or the drains' next attempt, is already on it
         }
-        generation++;
-        if (previous != null && changed) {
-            LOG.info("MQTT configuration reload ({}): {} -> {}", reason, previous, next.map(Object::toString).orElse("none"));
-            disconnect(false);
-        }
-        applied = next.orElse(null);
-        if (applied == null) {
-            connected = false;
-            lastProblem = "no enabled MQTT configuration";
-            LOG.info("No enabled MQTT configuration; the bridge idles and events stay pending until one is enabled");
+        lock.lock();
+        try {
+            if (previous != null) {
+                LOG.info("MQTT configuration reload ({}): {} -> {}", reason, previous, next.map(Object::toString).orElse("none"));
+                disconnect(true);
+            }
+            applied = next.orElse(null);
+            if (applied == null) {
+                lastProblem = "no enabled MQTT configuration";
+                LOG.info("No enabled MQTT configuration; the bridge idles and events stay pending until one is enabled");
+            } else {
+                client.retarget(applied.url());
+                lastProblem = null;
+            }
+        } catch (MqttException e) {
+            lastProblem = BrokerProblems.explain(e);
+            LOG.warn("MQTT broker {}: {}", applied.url(), lastProblem);
             return;
+        } finally {
+            lock.unlock();
         }
-        retryMillis = FIRST_RETRY_MILLIS;
-        connect(generation);
+        if (!"start".equals(reason)) {
+            switched.accept(new BrokerSwitched(previous, applied));
+        }
+        if (applied != null && lock.tryLock()) {
+            try {
+                connect();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
-    private void connect(long attemptGeneration) {
-        if (!running || attemptGeneration != generation || applied == null) {
-            return;
-        }
+    /**
+     * One connect to the applied broker, waiting for its CONNACK (at most the publish timeout);
+     * the caller holds the lock. Null when connected, else why not (logged once per problem).
+     */
+    private String connect() {
         BrokerTarget target = applied;
+        if (!running || target == null || client.isConnected()) {
+            return null;
+        }
         connecting = true;
         try {
-            client.retarget(target.url());
             IMqttToken token = client.connectWithResult(options(target));
             MqttProperties props = token.getResponseProperties();
             client.setMaximumPacketSize(props == null ? null : props.getMaximumPacketSize());
             client.setReceiveMaximum(props == null ? null : props.getReceiveMaximum());
-            retryMillis = FIRST_RETRY_MILLIS;
-            connecting = false;
-            ready(client.getServerURI());
+            pahoReconnects = true;
+            ready(target.url());
+            return null;
         } catch (MqttException | RuntimeException e) {
-            connecting = false;
-            String problem = explain(e);
+            if (e instanceof MqttException m && m.getReasonCode() == MqttClientException.REASON_CODE_CONNECT_IN_PROGRESS) {
+                // an earlier connect that outlived its wait is still on its way: its CONNACK makes the connection ready
+                return "a connect is under way";
+            }
+            String problem = BrokerProblems.explain(e);
             if (!problem.equals(lastProblem)) {
-                LOG.warn("MQTT broker {}: {}; retrying every {}s at most, events stay pending", target.url(), problem,
-                        mqtt.maxReconnectDelay().toSeconds());
+                LOG.warn("MQTT broker {}: {}; the drains try again with back-off (routes/outbound-errors.yaml), events stay pending",
+                        target.url(), problem);
                 lastProblem = problem;
             }
-            long delay = retryMillis;
-            retryMillis = Math.min(retryMillis * 2, mqtt.maxReconnectDelay().toMillis());
-            if (running) {
-                connector.schedule(() -> connect(attemptGeneration), delay, TimeUnit.MILLISECONDS);
-            }
+            return problem;
+        } finally {
+            connecting = false;
         }
     }
 
+    /** Lets the connection go on purpose (Paho does not reconnect it); {@code offline} first when asked. Hold the lock. */
     private void disconnect(boolean sayOffline) {
         connected = false;
         announced = false;
+        pahoReconnects = false;
         try {
             if (client.isConnected()) {
                 if (sayOffline) {
@@ -308,6 +379,9 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
                     client.publish(statusTopic, statusMessage("offline"));
                 }
                 client.disconnect(2000);
+            } else {
+                // Paho may be between two reconnect attempts: a fresh client, the old one closed, stops them
+                client.renew();
             }
         } catch (MqttException | RuntimeException e) {
             LOG.debug("MQTT disconnect: {}", e.toString());
@@ -339,15 +413,22 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             return;
         }
         connector.execute(() -> {
-            if (connected || !client.isConnected()) {
-                return;
+            lock.lock();
+            try {
+                if (connected || !client.isConnected()) {
+                    return;
+                }
+                if (applied == null) {
+                    // a connect that outlived the leadership or the configuration: a follower holds no connection
+                    disconnect(false);
+                    return;
+                }
+                // Paho's reconnect, or a connect of ours that outlived its wait
+                pahoReconnects = true;
+                ready(serverURI);
+            } finally {
+                lock.unlock();
             }
-            if (applied == null) {
-                // Paho's reconnect outlived the leadership or the configuration: a follower holds no connection
-                disconnect(false);
-                return;
-            }
-            ready(serverURI);
         });
     }
 
@@ -378,7 +459,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     public void disconnected(MqttDisconnectResponse response) {
         connected = false;
         announced = false;
-        String reason = response.getException() != null ? explain(response.getException())
+        String reason = response.getException() != null ? BrokerProblems.explain(response.getException())
                 : response.getReasonString() != null ? response.getReasonString()
                 : "disconnected by the broker (reason code " + response.getReturnCode() + ")";
         lastProblem = reason;
@@ -413,31 +494,5 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         properties.setContentType("text/plain");
         message.setProperties(properties);
         return message;
-    }
-
-    /** One line an operator can act on, without secrets. */
-    static String explain(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SSLException) {
-                return "TLS handshake failed (" + cause.getMessage() + "): check bridge.mqtt.tls.* and the broker's certificate";
-            }
-            if (cause instanceof UnknownHostException) {
-                return "unknown host " + cause.getMessage() + ": check the broker address";
-            }
-            if (cause instanceof ConnectException) {
-                return "unreachable (" + cause.getMessage() + "): is the broker running at that address?";
-            }
-        }
-        if (e instanceof MqttException mqttException) {
-            int code = mqttException.getReasonCode();
-            if (code == 0x86 || code == 0x87 || code == 4 || code == 5) {
-                return "refused the login (" + (code == 0x87 || code == 5 ? "not authorized" : "bad user name or password")
-                        + "): check the broker user name and password";
-            }
-            if (code >= 0x80 && code <= 0xFF) {
-                return "refused the connection: " + ReasonCodes.describe(code);
-            }
-        }
-        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 }

@@ -1,4 +1,4 @@
-package org.nemo.bridge.outbound;
+package org.nemo.bridge.mqtt;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,13 +46,15 @@ class MqttBatchProducer extends DefaultProducer {
     }
 
     private final MqttBatchEndpoint endpoint;
+    private final BrokerConnection connection;
     private final OutboundMqttClient client;
     private final Leadership leadership;
 
     MqttBatchProducer(MqttBatchEndpoint endpoint) {
         super(endpoint);
         this.endpoint = endpoint;
-        this.client = endpoint.getComponent().client();
+        this.connection = endpoint.getComponent().connection();
+        this.client = connection.client();
         this.leadership = endpoint.getComponent().leadership();
     }
 
@@ -60,33 +62,35 @@ class MqttBatchProducer extends DefaultProducer {
     public void process(Exchange exchange) throws MqttException {
         Object body = exchange.getMessage().getBody();
         List<Outgoing> batch = new ArrayList<>();
+        // the key of the settings in use, the same for the whole batch
+        String key = endpoint.getSign() == MqttBatchEndpoint.Sign.none ? null : connection.hmacKey();
         if (body instanceof Iterable<?> elements) {
             int position = 0;
             for (Object element : elements) {
-                outgoing(element, position++, batch);
+                outgoing(element, position++, key, batch);
             }
             publish(exchange, batch);
             return;
         }
         // one message, the exchange's own: a refusal fails the exchange, as camel-paho-mqtt5's producer does
-        outgoing(exchange.getMessage(), 0, batch);
+        outgoing(exchange.getMessage(), 0, key, batch);
         publish(exchange, batch);
-        List<?> refused = exchange.getProperty(MqttBatchComponent.REFUSED, List.class);
+        List<?> refused = exchange.getMessage().getHeader(MqttBatchHeaders.REFUSED, List.class);
         if (!refused.isEmpty()) {
             throw new PublishRejectedException(String.valueOf(((Map<?, ?>) refused.get(0)).get("reason")));
         }
-        if (exchange.getProperty(MqttBatchComponent.ACKNOWLEDGED, List.class).isEmpty()) {
+        if (exchange.getMessage().getHeader(MqttBatchHeaders.ACKNOWLEDGED, List.class).isEmpty()) {
             throw new MqttException(MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED);
         }
     }
 
     /** The message once for each of its topics (its recipient list), all under its row. */
-    private void outgoing(Object element, int position, List<Outgoing> batch) {
+    private void outgoing(Object element, int position, String key, List<Outgoing> batch) {
         Message message = element instanceof Exchange e ? e.getMessage() : (Message) element;
-        Object row = message.getHeader(MqttBatchComponent.ROW);
+        Object row = message.getHeader(MqttBatchHeaders.ROW);
         row = row != null ? row : position;
         List<String> topics = topics(message);
-        String problem = message.getHeader(MqttBatchComponent.PROBLEM, String.class);
+        String problem = message.getHeader(MqttBatchHeaders.PROBLEM, String.class);
         if (problem != null) {
             batch.add(new Outgoing(row, topics.isEmpty() ? null : topics.get(0), null, problem));
             return;
@@ -96,8 +100,11 @@ class MqttBatchProducer extends DefaultProducer {
             batch.add(new Outgoing(row, null, null, "a message without a topic or payload"));
             return;
         }
-        int qos = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, endpoint.getQos(), Integer.class);
-        boolean retained = message.getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, false, Boolean.class);
+        int qos = header(message, MqttBatchHeaders.QOS, PahoMqtt5Constants.CAMEL_PAHO_MSG_QOS, endpoint.getQos(), Integer.class);
+        boolean retained = header(message, MqttBatchHeaders.RETAINED, PahoMqtt5Constants.CAMEL_PAHO_MSG_RETAINED, false, Boolean.class);
+        if (key != null && (endpoint.getSign() == MqttBatchEndpoint.Sign.all || !retained)) {
+            payload = HmacEnvelope.wrap(payload, key);
+        }
         for (String topic : topics) {
             MqttMessage mqtt = new MqttMessage(payload);
             mqtt.setQos(qos);
@@ -109,9 +116,15 @@ class MqttBatchProducer extends DefaultProducer {
         }
     }
 
-    /** {@code CamelMqttBatchTopics} (a list, or one topic), else camel-paho-mqtt5's override topic. */
+    /** Our header, else camel-paho-mqtt5's, else the default. */
+    private static <T> T header(Message message, String name, String pahoName, T otherwise, Class<T> type) {
+        T value = message.getHeader(name, type);
+        return value != null ? value : message.getHeader(pahoName, otherwise, type);
+    }
+
+    /** {@code mqttTopics} (a list, or one topic), else camel-paho-mqtt5's override topic. */
     private static List<String> topics(Message message) {
-        Object topics = message.getHeader(MqttBatchComponent.TOPICS);
+        Object topics = message.getHeader(MqttBatchHeaders.TOPICS);
         if (topics instanceof Collection<?> list) {
             List<String> all = new ArrayList<>(list.size());
             for (Object topic : list) {
@@ -144,8 +157,8 @@ class MqttBatchProducer extends DefaultProducer {
             // JSON is UTF-8 (RFC 8259): say so, as the payload format indicator
             properties.setPayloadFormat(contentType.startsWith("application/json"));
         }
-        List<UserProperty> userProperties = new ArrayList<>(endpoint.getUserProperties().size());
-        for (String name : endpoint.getUserProperties()) {
+        List<UserProperty> userProperties = new ArrayList<>(endpoint.userPropertyNames().size());
+        for (String name : endpoint.userPropertyNames()) {
             String value = message.getHeader(name, String.class);
             if (value != null) {
                 userProperties.add(new UserProperty(name, value));
@@ -195,10 +208,13 @@ class MqttBatchProducer extends DefaultProducer {
                 settle(inFlight.poll(), batch, progress);
             }
         } catch (MqttException | RuntimeException e) {
-            // a leader that stepped down lets its connection go mid-batch: rather than a failed
-            // exchange (its route is stopping, there is no redelivery), what the broker
-            // acknowledged is reported and the rest stays pending for the next leader
-            if (leadership.isLeader()) {
+            // the connection went (or a PUBACK is late) mid-batch. Nothing settled yet: the
+            // exchange fails and the drain's redelivery tries again. Else what the broker answered
+            // is reported, so that a refused row goes dead (a broker may close the connection
+            // right after refusing, as Mosquitto 2.0 does for a publish its ACL denies: sent again,
+            // the row would be refused again, for ever) and the rest stays pending. So too for a
+            // leader that stepped down: its route is stopping, there is no redelivery
+            if (leadership.isLeader() && progress.next == 0 && progress.refused.isEmpty()) {
                 throw e;
             }
             end = Math.min(end, progress.next);
@@ -239,7 +255,8 @@ class MqttBatchProducer extends DefaultProducer {
             previous = row;
             acknowledged.add(row);
         }
-        exchange.setProperty(MqttBatchComponent.ACKNOWLEDGED, acknowledged);
-        exchange.setProperty(MqttBatchComponent.REFUSED, new ArrayList<>(progress.refused.values()));
+        exchange.getMessage().setHeader(MqttBatchHeaders.INCOMPLETE, end < batch.size());
+        exchange.getMessage().setHeader(MqttBatchHeaders.ACKNOWLEDGED, acknowledged);
+        exchange.getMessage().setHeader(MqttBatchHeaders.REFUSED, new ArrayList<>(progress.refused.values()));
     }
 }

@@ -5,12 +5,11 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Consumer;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.mqtt.BrokerSettings;
 import org.nemo.bridge.mqtt.BrokerSwitched;
-import org.nemo.bridge.mqtt.BrokerTarget;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Publisher;
@@ -18,7 +17,6 @@ import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
@@ -30,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * With config-source=database the inbound sessions follow a broker switch: once the broker
- * settings in the plugin's table name another broker and {@link BrokerSwitched} says so,
- * telemetry and envelopes sent to the new broker are stored, and the old broker is no longer
- * listened to.
+ * settings in the plugin's table name another broker (the publishing connection reloads them
+ * and publishes {@link BrokerSwitched}), telemetry and envelopes sent to the new broker are
+ * stored, and the old broker is no longer listened to.
  */
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -82,22 +80,20 @@ class InboundFollowsBrokerTest {
     @Autowired
     CamelContext camel;
 
-    @Autowired
-    BrokerSettings settings;
-
-    @Autowired
-    ApplicationEventPublisher events;
-
     @Test
     void afterABrokerSwitchTelemetryAndEnvelopesSentToTheNewBrokerAreStored() throws Exception {
         JdbcTemplate db = new JdbcTemplate(dataSource);
         awaitStored(db, FIRST, "before-switch");
 
-        BrokerTarget previous = settings.current().orElseThrow();
+        // NEMO's customization page saves the row and the plugin NOTIFYs: the publishing
+        // connection reloads and says BrokerSwitched
         db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", port(SECOND));
-        BrokerTarget next = settings.current().orElseThrow();
-        assertThat(next.url()).endsWith(":" + port(SECOND));
-        events.publishEvent(new BrokerSwitched(previous, next));
+        db.execute("NOTIFY nemo_mqtt_reload");
+        long switchedBy = System.currentTimeMillis() + WAIT.toMillis();
+        while (!listensOn("telemetry-ingest", SECOND)) {
+            assertThat(System.currentTimeMillis()).as("the telemetry session on the new broker").isLessThan(switchedBy);
+            Thread.sleep(50);
+        }
 
         try (Publisher old = new Publisher(FIRST.url())) {
             old.publish("factory/machine/left-behind/telemetry", "{\"temperature\":1}");
@@ -117,6 +113,12 @@ class InboundFollowsBrokerTest {
                 .as("the old broker is no longer listened to").isZero();
         assertThat(camel.getRouteController().getRouteStatus("telemetry-ingest").isStarted()).isTrue();
         assertThat(camel.getRouteController().getRouteStatus("envelope-ingest").isStarted()).isTrue();
+    }
+
+    /** The route's session is connected to the broker. */
+    private boolean listensOn(String route, TestBroker broker) {
+        return InboundLimitsTest.connected(camel, route) && camel.getRoute(route).getConsumer() instanceof PahoMqtt5Consumer consumer
+                && consumer.getClient() != null && consumer.getClient().getServerURI().endsWith(":" + port(broker));
     }
 
     /** Publishes readings of {@code machine} to the broker until one is stored: the session listens there. */

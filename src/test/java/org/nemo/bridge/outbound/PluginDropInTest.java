@@ -227,9 +227,11 @@ class PluginDropInTest {
             assertThat(left.payload()).as("the retained status left on the old broker").isEqualTo("offline");
             assertThat(left.retained()).isTrue();
         }
-        assertThat(SWITCHES).as("BrokerSwitched published once").hasSize(1);
-        assertThat(SWITCHES.get(0).previous().url()).endsWith(":" + port(FIRST));
-        assertThat(SWITCHES.get(0).next().url()).endsWith(":" + port(SECOND));
+        // (a context that has just started may also say it found its first broker: previous null)
+        List<BrokerSwitched> moves = SWITCHES.stream().filter(s -> s.previous() != null).toList();
+        assertThat(moves).as("BrokerSwitched published once").hasSize(1);
+        assertThat(moves.get(0).previous().url()).endsWith(":" + port(FIRST));
+        assertThat(moves.get(0).next().url()).endsWith(":" + port(SECOND));
     }
 
     static final List<BrokerSwitched> SWITCHES = new CopyOnWriteArrayList<>();

@@ -193,6 +193,10 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 if (System.currentTimeMillis() > stopDeadline) {
                     return false;
                 }
+                // The one pause of our own left: this writer thread holds messages the broker has
+                // not had acknowledged, so it waits here rather than hand them back. Its Camel form
+                // (aggregate, transacted batch, redelivery in inbound-errors.yaml) was built and taken
+                // out for holding more heap under a burst than the bound (issue note, 2026-12-07).
                 Thread.sleep(retryMillis);
                 retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
             }

@@ -1,66 +1,119 @@
 package org.nemo.bridge.inbound;
 
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocketFactory;
 
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Configuration;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Endpoint;
+import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.config.InboundProperties;
 import org.nemo.bridge.mqtt.BrokerSettings;
+import org.nemo.bridge.mqtt.BrokerSwitched;
 import org.nemo.bridge.mqtt.BrokerTarget;
 import org.nemo.bridge.mqtt.BrokerTls;
-import org.nemo.bridge.mqtt.MqttOptions;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.nemo.bridge.config.BridgeProperties;
+import org.nemo.bridge.wire.TopicRules;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.nemo.bridge.config.InboundProperties;
 
-/** The beans the inbound routes name: the two persistent sessions, the rules, the stores, liveness. */
+/**
+ * The beans the inbound routes name: the MQTT component of the two persistent sessions (its
+ * broker from bridge.mqtt.* or the plugin's table, following a reload), the rules, the batch
+ * step, the stores, liveness.
+ */
 @Configuration(proxyBeanMethods = false)
 public class InboundConfiguration {
 
-    @Bean(destroyMethod = "close")
-    public InboundMqttClient inboundTelemetryClient(InboundProperties inbound, BridgeProperties bridge,
-                                                 BrokerSettings settings) throws MqttException {
-        return new InboundMqttClient(url(bridge.mqtt(), settings), inbound.clientId() + "-telemetry", options(inbound, bridge.mqtt(), url(bridge.mqtt(), settings)),
-                inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
+    private static final Logger LOG = LoggerFactory.getLogger(InboundConfiguration.class);
+
+    /** The routes whose consumers are the inbound sessions. */
+    static final List<String> SESSION_ROUTES = List.of("telemetry-ingest", "envelope-ingest");
+
+    /** Without a broker to listen to (no enabled row in the plugin's table at start): nothing listens there. */
+    static final String NO_BROKER = "tcp://127.0.0.1:1";
+
+    /**
+     * The component of routes/inbound.yaml: Camel's paho-mqtt5 with the additions
+     * {@link InboundMqttComponent} explains. The broker, login and TLS are its shared
+     * configuration, so that every inbound endpoint has them and a broker switch changes them.
+     */
+    @Bean("inbound-mqtt")
+    public InboundMqttComponent inboundMqtt(InboundProperties inbound, BridgeProperties bridge, BrokerSettings settings) {
+        InboundMqttComponent component = new InboundMqttComponent(maximumPacketSize(inbound.maxPayloadBytes()), inbound.sharedGroup());
+        PahoMqtt5Configuration configuration = new PahoMqtt5Configuration();
+        String url = bridge.mqtt().brokerUrl();
+        BrokerTarget target = url != null && url.contains("://")
+                ? new BrokerTarget(url, bridge.mqtt().username(), bridge.mqtt().password(), bridge.mqtt().keepAlive(), null, "inbound", "bridge.mqtt.*")
+                : settings.current().orElse(null);
+        if (target == null) {
+            LOG.warn("MQTT inbound sessions wait for a broker: the plugin's table has no enabled row");
+        }
+        broker(configuration, bridge.mqtt(), target);
+        // as the publishing connection's (MqttOptions): Paho doubles its pause up to twice this bound
+        configuration.setMaxReconnectDelay((int) Math.max(1000, bridge.mqtt().maxReconnectDelay().toMillis() / 2));
+        configuration.setConnectionTimeout((int) Math.max(1, bridge.mqtt().connectTimeout().toSeconds()));
+        configuration.setReceiveMaximum(receiveMaximum(inbound));
+        // the broker keeps the session (and queues our QoS 1 messages) this long while we are away
+        configuration.setSessionExpiryInterval(inbound.sessionExpiry().toSeconds());
+        component.setConfiguration(configuration);
+        return component;
     }
 
-    @Bean(destroyMethod = "close")
-    public InboundMqttClient inboundEventsClient(InboundProperties inbound, BridgeProperties bridge,
-                                                 BrokerSettings settings) throws MqttException {
-        return new InboundMqttClient(url(bridge.mqtt(), settings), inbound.clientId() + "-events", options(inbound, bridge.mqtt(), url(bridge.mqtt(), settings)),
-                inbound.sharedGroup(), bridge.mqtt().maxReconnectDelay().toMillis());
+    /** Where and as whom the inbound sessions connect. */
+    static void broker(PahoMqtt5Configuration configuration, BridgeProperties.Mqtt mqtt, BrokerTarget target) {
+        String url = target == null ? NO_BROKER : target.url();
+        configuration.setBrokerUrl(url);
+        configuration.setUserName(target == null ? null : target.username());
+        configuration.setPassword(target == null ? null : target.password());
+        if (target != null) {
+            configuration.setKeepAliveInterval(target.keepAlive());
+        }
+        SocketFactory tls = url.startsWith("ssl://") ? BrokerTls.socketFactory(mqtt.tls()) : null;
+        configuration.setSocketFactory(url.startsWith("ssl://") ? (tls != null ? tls : SSLSocketFactory.getDefault()) : null);
+        configuration.setHttpsHostnameVerificationEnabled(mqtt.tls().verifyHostname());
     }
 
     /**
-     * The broker the inbound sessions listen to: bridge.mqtt.broker-url;
-     * with broker settings from the plugin's table and no URL of their own, the broker enabled
-     * there at start (a later reload moves only the publishing connection).
+     * With config-source=database the inbound sessions follow the publishing connection to the
+     * broker of a reload: their routes stop (the batch in hand is stored and acknowledged to the
+     * old broker), take the new broker and start again; a start that fails is retried by the
+     * supervising route controller. Only a bridge.mqtt.broker-url of their own keeps them where they are.
      */
-    static String url(BridgeProperties.Mqtt mqtt, BrokerSettings settings) {
-        String url = mqtt.brokerUrl();
-        if (url != null && url.contains("://")) {
-            return url;
-        }
-        return settings.current().map(BrokerTarget::url).orElse(InboundMqttClient.NO_BROKER);
-    }
-
-    static MqttConnectionOptions options(InboundProperties inbound, BridgeProperties.Mqtt mqtt, String url) {
-        BrokerTarget target = new BrokerTarget(url, mqtt.username(), mqtt.password(), mqtt.keepAlive(), null, "inbound", "inbound");
-        MqttConnectionOptions options = MqttOptions.common(mqtt, target, url.startsWith("ssl://") ? BrokerTls.socketFactory(mqtt.tls()) : null);
-        // a persistent session: the broker keeps our QoS 1 messages while the bridge is away
-        options.setCleanStart(false);
-        options.setSessionExpiryInterval(inbound.sessionExpiry().toSeconds());
-        options.setReceiveMaximum(receiveMaximum(inbound));
-        // MQTT 5 Maximum Packet Size: the broker drops a larger message instead of sending it, so
-        // no message bigger than the payload limit plus its topic and properties is ever read
-        options.setMaximumPacketSize(maximumPacketSize(inbound.maxPayloadBytes()));
-        return options;
+    @Bean
+    public ApplicationListener<PayloadApplicationEvent<BrokerSwitched>> inboundFollowsBroker(CamelContext camel, BridgeProperties bridge) {
+        return ApplicationListener.forPayload((BrokerSwitched switched) -> {
+            String url = bridge.mqtt().brokerUrl();
+            if (url != null && url.contains("://")) {
+                return;
+            }
+            for (String id : SESSION_ROUTES) {
+                Route route = camel.getRoute(id);
+                if (route == null || !(route.getEndpoint() instanceof PahoMqtt5Endpoint endpoint)) {
+                    continue;
+                }
+                try {
+                    camel.getRouteController().stopRoute(id);
+                    broker(endpoint.getConfiguration(), bridge.mqtt(), switched.next());
+                    if (switched.next() != null) {
+                        camel.getRouteController().startRoute(id);
+                    }
+                } catch (Exception e) {
+                    LOG.warn("Route {} did not follow the broker to {}: {}", id, switched.next(), TopicRules.printable(String.valueOf(e.getMessage())));
+                }
+            }
+            LOG.info("MQTT inbound sessions follow the broker to {}", switched.next() == null ? "none" : switched.next());
+        });
     }
 
     /**
@@ -81,8 +134,8 @@ public class InboundConfiguration {
     }
 
     @Bean
-    public InboundSessionPolicy inboundSession() {
-        return new InboundSessionPolicy();
+    public InboundBatch inboundBatch(InboundProperties inbound) {
+        return new InboundBatch(Math.min(inbound.batchSize(), receiveMaximum(inbound)));
     }
 
     @Bean
@@ -101,21 +154,14 @@ public class InboundConfiguration {
         return new InboundMetrics(registry);
     }
 
-    @Bean(destroyMethod = "stop")
-    public TelemetryStore telemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundTelemetryClient,
-                                         InboundProperties inbound, InboundMetrics metrics) {
-        return new TelemetryStore(jdbc, transaction, inboundTelemetryClient, inbound.batchSize(), metrics, inbound.maxMachines());
-    }
-
-    @Bean(destroyMethod = "stop")
-    public InboxStore inboxStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMqttClient inboundEventsClient,
-                                 InboundProperties inbound, InboundMetrics metrics) {
-        return new InboxStore(jdbc, transaction, inboundEventsClient, inbound.batchSize(), metrics);
+    @Bean
+    public TelemetryStore telemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundProperties inbound, InboundMetrics metrics) {
+        return new TelemetryStore(jdbc, transaction, metrics, inbound.maxMachines());
     }
 
     @Bean
-    public InboundRetention inboundRetention(InboundProperties inbound) {
-        return new InboundRetention(inbound);
+    public InboxStore inboxStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMetrics metrics) {
+        return new InboxStore(jdbc, transaction, metrics);
     }
 
     @Bean

@@ -21,7 +21,6 @@ public interface InboundRules {
 
     /** Route step: the MQTT message in, what {@link #read(String, byte[], Instant, boolean)} makes of it out. */
     default void read(Exchange exchange) {
-        InboundDelivery.remember(exchange);
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
         byte[] payload = exchange.getMessage().getBody(byte[].class);
         exchange.getMessage().setBody(read(topic, payload == null ? new byte[0] : payload, Instant.now(), replayed(exchange)));

@@ -4,20 +4,19 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.List;
 
-import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Stores enveloped messages in batches; a message_id already in the inbox is skipped, not stored twice. */
-public class InboxStore extends GroupCommit<InboxEntry> {
+public class InboxStore extends BatchStore<InboxEntry> {
 
     private static final String INSERT = InboundSql.load("inbox-insert.sql");
 
     private final JdbcTemplate jdbc;
     private final InboundMetrics metrics;
 
-    public InboxStore(JdbcTemplate jdbc, TransactionTemplate transaction, MqttClient client, int batchSize, InboundMetrics metrics) {
-        super("envelopes", InboxEntry.class, client, transaction, batchSize);
+    public InboxStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMetrics metrics) {
+        super("envelopes", transaction);
         this.jdbc = jdbc;
         this.metrics = metrics;
     }

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,7 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * reading: it is stored the first time its payload is seen on its topic and never again (not
  * after a restart, nor with a new or expired session), and it never makes its machine seen.
  */
-public class TelemetryStore extends GroupCommit<TelemetryReading> {
+public class TelemetryStore extends BatchStore<TelemetryReading> {
 
     private static final String INSERT = InboundSql.load("telemetry-insert.sql");
     private static final String REJECT = InboundSql.load("telemetry-reject.sql");
@@ -42,9 +41,8 @@ public class TelemetryStore extends GroupCommit<TelemetryReading> {
     private final InboundMetrics metrics;
     private final int maxMachines;
 
-    public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, MqttClient client, int batchSize,
-                          InboundMetrics metrics, int maxMachines) {
-        super("telemetry", TelemetryReading.class, client, transaction, batchSize);
+    public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate transaction, InboundMetrics metrics, int maxMachines) {
+        super("telemetry", transaction);
         this.jdbc = jdbc;
         this.metrics = metrics;
         this.maxMachines = maxMachines;

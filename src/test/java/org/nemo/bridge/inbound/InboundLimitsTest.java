@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -85,13 +86,19 @@ class InboundLimitsTest {
     @BeforeEach
     void inboundSessionsUp() throws InterruptedException {
         long deadline = System.currentTimeMillis() + WAIT.toMillis();
-        for (String name : new String[] {"inboundTelemetryClient", "inboundEventsClient"}) {
-            InboundMqttClient client = context.getBean(name, InboundMqttClient.class);
-            while (!client.isConnected()) {
-                assertThat(System.currentTimeMillis()).as(name + " connected").isLessThan(deadline);
+        for (String route : new String[] {"telemetry-ingest", "envelope-ingest"}) {
+            while (!connected(camel, route)) {
+                assertThat(System.currentTimeMillis()).as(route + " session connected").isLessThan(deadline);
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** The route's MQTT session is up (its route started and its consumer connected). */
+    static boolean connected(CamelContext camel, String routeId) {
+        return camel.getRouteController().getRouteStatus(routeId).isStarted()
+                && camel.getRoute(routeId).getConsumer() instanceof PahoMqtt5Consumer consumer
+                && consumer.getClient() != null && consumer.getClient().isConnected();
     }
 
     @Test

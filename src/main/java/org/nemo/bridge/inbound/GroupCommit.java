@@ -12,7 +12,7 @@ import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -151,7 +151,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 return;
             } catch (RuntimeException e) {
                 // unacknowledged, so the broker redelivers them to the next session
-                log.error("Inbound {}: {} messages not stored: {}", what, batch.size(), TopicRules.printable(e.toString()));
+                log.error("Inbound {}: {} messages not stored: {}", what, batch.size(), LogText.of(e.toString()));
                 for (Pending<T> p : batch) {
                     p.exchange.setException(e);
                     p.callback.done(false);
@@ -188,7 +188,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 if (!databaseAway) {
                     databaseAway = true;
                     log.warn("Database unavailable ({}); inbound {} wait unacknowledged, the broker keeps the rest",
-                            TopicRules.printable(NestedExceptionUtils.getMostSpecificCause(e).getMessage()), what);
+                            LogText.of(NestedExceptionUtils.getMostSpecificCause(e).getMessage()), what);
                 }
                 if (System.currentTimeMillis() > stopDeadline) {
                     return false;
@@ -229,7 +229,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                 throw e;
             }
             String why = e.getMostSpecificCause().getMessage();
-            log.warn("Inbound {} refused by the database, kept as rejected: {}", what, TopicRules.printable(why));
+            log.warn("Inbound {} refused by the database, kept as rejected: {}", what, LogText.of(why));
             p.item = refused(p.item, why == null ? e.toString() : why);
             try {
                 store(List.of(p));
@@ -238,7 +238,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
                     throw again;
                 }
                 log.error("Inbound {} dropped, even its rejection was refused: {}", what,
-                        TopicRules.printable(again.getMostSpecificCause().getMessage()));
+                        LogText.of(again.getMostSpecificCause().getMessage()));
                 p.stored = true;
             }
         }
@@ -257,7 +257,7 @@ abstract class GroupCommit<T> implements AsyncProcessor {
             client.messageArrivedComplete(p.delivery.messageId(), p.delivery.qos());
         } catch (MqttException | RuntimeException e) {
             // the connection is gone: the broker redelivers the message to the resumed session
-            log.debug("Inbound {}: acknowledgement of {} not sent: {}", what, p.delivery.messageId(), TopicRules.printable(e.toString()));
+            log.debug("Inbound {}: acknowledgement of {} not sent: {}", what, p.delivery.messageId(), LogText.of(e.toString()));
         }
     }
 }

@@ -18,7 +18,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +130,7 @@ public class InboundMqttClient extends MqttClient {
             if (!String.valueOf(problem).equals(lastProblem)) {
                 lastProblem = String.valueOf(problem);
                 LOG.warn("MQTT inbound session {} cannot connect {}: {}; retrying every {}s at most, the broker keeps our messages",
-                        getClientId(), brokerUrl, TopicRules.printable(problem), maxRetryMillis / 1000);
+                        getClientId(), brokerUrl, LogText.of(problem), maxRetryMillis / 1000);
             }
             long delay = retryMillis;
             retryMillis = Math.min(retryMillis * 2, maxRetryMillis);
@@ -168,7 +168,7 @@ public class InboundMqttClient extends MqttClient {
                 disconnect(2000);
             }
         } catch (MqttException e) {
-            LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), TopicRules.printable(e.toString()));
+            LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), LogText.of(e.toString()));
         }
     }
 
@@ -183,7 +183,7 @@ public class InboundMqttClient extends MqttClient {
                 }
                 super.close(true);
             } catch (MqttException | RuntimeException e) {
-                LOG.debug("MQTT inbound session {} close: {}", getClientId(), TopicRules.printable(e.toString()));
+                LOG.debug("MQTT inbound session {} close: {}", getClientId(), LogText.of(e.toString()));
             }
         }
     }
@@ -202,7 +202,7 @@ public class InboundMqttClient extends MqttClient {
             if (!closing && !paused) {
                 String reason = response.getException() != null ? response.getException().getMessage() : response.getReasonString();
                 LOG.warn("MQTT inbound session {} lost {}: {}; reconnecting, the broker keeps our messages", getClientId(), brokerUrl,
-                        TopicRules.printable(reason));
+                        LogText.of(reason));
             }
             consumer.disconnected(response);
         }

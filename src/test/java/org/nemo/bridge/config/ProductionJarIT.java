@@ -135,9 +135,13 @@ class ProductionJarIT {
                 assertThat(display.all()).noneMatch(m -> m.topic().equals("nemo/events/foreign_probe"));
                 Matcher port = Pattern.compile("http +port (\\d+)").matcher(log);
                 assertThat(port.find()).isTrue();
-                HttpResponse<String> readiness = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port.group(1) + "/actuator/health/readiness")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                // ready once both drains have run (the plugin queue's on its first wake-up), as a probe that retries sees it
+                HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/actuator/health/readiness")).build();
+                HttpResponse<String> readiness = HttpClient.newHttpClient().send(ready, HttpResponse.BodyHandlers.ofString());
+                for (long until = System.currentTimeMillis() + 10_000; readiness.statusCode() != 200 && System.currentTimeMillis() < until; ) {
+                    Thread.sleep(200);
+                    readiness = HttpClient.newHttpClient().send(ready, HttpResponse.BodyHandlers.ofString());
+                }
                 assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(200);
             } finally {
                 bridge.destroy();
@@ -146,6 +150,38 @@ class ProductionJarIT {
                 }
             }
         }
+    }
+
+    /**
+     * A plain {@code java -jar} with no heap setting (the README's first example): the service runs
+     * in a JVM of the shipped size (jvm.options: a 128 MB heap, not a quarter of the RAM) and
+     * publishes; stopping the started JVM stops the service's, which leaves no process behind.
+     */
+    @Test
+    void aPlainJavaDashJarRunsTheServiceInAJvmOfTheShippedSizeAndStopsIt() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        command.addAll(connected());
+        Process launcher = launch(elsewhere, command, elsewhere.resolve("bridge.log"));
+        ProcessHandle service = null;
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/plain_jar")) {
+            awaitLog(launcher, "Started BridgeApplication");
+            List<ProcessHandle> children = launcher.children().toList();
+            assertThat(children).as("the service's JVM").hasSize(1);
+            service = children.get(0);
+            assertThat(service.info().arguments().map(List::of).orElseThrow()).contains("-Xmx128m", "-XX:+UseSerialGC", "-jar");
+            new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
+                    .queryForObject("SELECT mqtt_bridge.enqueue('plain_jar', '{}'::jsonb)", Long.class);
+            display.awaitOne("nemo/events/plain_jar", Duration.ofSeconds(30));
+        } finally {
+            launcher.destroy();
+            if (!launcher.waitFor(40, TimeUnit.SECONDS)) {
+                launcher.destroyForcibly();
+            }
+        }
+        assertThat(service.isAlive()).as("the service's JVM after the launcher stopped").isFalse();
+        // a graceful stop: the leader handed its leadership over
+        assertThat(Files.readString(elsewhere.resolve("bridge.log"))).contains("No longer leader for 'bridge' (stopping)");
     }
 
     /**

@@ -83,6 +83,14 @@ class ContainerImageTest {
     }
 
     @Test
+    void aPlainJavaDashJarRunsTheServiceWithTheImagesFlags() throws IOException {
+        // ServiceJvm starts the service with src/main/resources/jvm.options when java -jar sized no heap
+        String image = Files.readAllLines(DOCKERFILE).stream().filter(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS=")).findFirst()
+                .orElseThrow().replaceAll("ENV JAVA_TOOL_OPTIONS=\"(.*)\"", "$1");
+        assertThat(Files.readString(Path.of("src/main/resources/jvm.options")).strip()).isEqualTo(image);
+    }
+
+    @Test
     void theBuildContextHoldsTheJarAndNothingElse() throws IOException {
         List<String> ignore = Files.readAllLines(Path.of(".dockerignore")).stream()
                 .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();

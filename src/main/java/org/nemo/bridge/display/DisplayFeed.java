@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -255,7 +255,7 @@ public class DisplayFeed implements SmartLifecycle {
         }
         if (reason != null) {
             LOG.info("Display stream from {} dropped: {}; the page reconnects by itself",
-                    TopicRules.printable(subscriber.address), reason);
+                    LogText.of(subscriber.address), reason);
         }
         if (start) {
             write(subscriber);

@@ -3,7 +3,7 @@ package org.nemo.bridge.inbound;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -55,7 +55,7 @@ abstract class BatchStore<T> {
             if (!databaseAway) {
                 databaseAway = true;
                 log.warn("Database unavailable ({}); inbound {} wait unacknowledged, the broker keeps the rest",
-                        TopicRules.printable(String.valueOf(NestedExceptionUtils.getMostSpecificCause(e).getMessage())), what);
+                        LogText.of(String.valueOf(NestedExceptionUtils.getMostSpecificCause(e).getMessage())), what);
             }
             throw e;
         }
@@ -80,7 +80,7 @@ abstract class BatchStore<T> {
                 throw e;
             }
             String why = e.getMostSpecificCause().getMessage();
-            log.warn("Inbound {} refused by the database, kept as rejected: {}", what, TopicRules.printable(why));
+            log.warn("Inbound {} refused by the database, kept as rejected: {}", what, LogText.of(why));
             try {
                 commit(new ArrayList<>(List.of(refused(item, why == null ? e.toString() : why))));
             } catch (DataAccessException again) {
@@ -88,7 +88,7 @@ abstract class BatchStore<T> {
                     throw again;
                 }
                 log.error("Inbound {} dropped, even its rejection was refused: {}", what,
-                        TopicRules.printable(again.getMostSpecificCause().getMessage()));
+                        LogText.of(again.getMostSpecificCause().getMessage()));
             }
         }
     }

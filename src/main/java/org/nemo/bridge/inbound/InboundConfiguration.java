@@ -17,7 +17,7 @@ import org.nemo.bridge.mqtt.BrokerSettings;
 import org.nemo.bridge.mqtt.BrokerSwitched;
 import org.nemo.bridge.mqtt.BrokerTarget;
 import org.nemo.bridge.mqtt.BrokerTls;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationListener;
@@ -109,7 +109,7 @@ public class InboundConfiguration {
                         camel.getRouteController().startRoute(id);
                     }
                 } catch (Exception e) {
-                    LOG.warn("Route {} did not follow the broker to {}: {}", id, switched.next(), TopicRules.printable(String.valueOf(e.getMessage())));
+                    LOG.warn("Route {} did not follow the broker to {}: {}", id, switched.next(), LogText.of(String.valueOf(e.getMessage())));
                 }
             }
             LOG.info("MQTT inbound sessions follow the broker to {}", switched.next() == null ? "none" : switched.next());

@@ -22,7 +22,7 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.nemo.bridge.mqtt.BrokerProblems;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +71,7 @@ public class InboundMqttComponent extends PahoMqtt5Component {
     static String problem(Throwable e) {
         String problem = BrokerProblems.explain(e);
         Throwable cause = e.getCause();
-        return TopicRules.printable(cause == null || cause.getMessage() == null || problem.contains(cause.getMessage()) ? problem
+        return LogText.of(cause == null || cause.getMessage() == null || problem.contains(cause.getMessage()) ? problem
                 : problem + " (" + cause.getMessage() + ")");
     }
 
@@ -163,7 +163,7 @@ public class InboundMqttComponent extends PahoMqtt5Component {
                 }
                 client.close(true);
             } catch (MqttException | RuntimeException e) {
-                LOG.debug("MQTT inbound session {} close: {}", client.getClientId(), TopicRules.printable(e.toString()));
+                LOG.debug("MQTT inbound session {} close: {}", client.getClientId(), LogText.of(e.toString()));
             }
         }
 
@@ -277,7 +277,7 @@ public class InboundMqttComponent extends PahoMqtt5Component {
                             : response.getReasonString() != null ? response.getReasonString()
                             : "disconnected by the broker (reason code " + response.getReturnCode() + ")";
                     LOG.warn("MQTT inbound session {} lost {}: {}; reconnecting, the broker keeps our messages", getClientId(),
-                            getServerURI(), TopicRules.printable(reason));
+                            getServerURI(), LogText.of(reason));
                 }
                 consumer.disconnected(response);
             }

@@ -13,6 +13,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.nemo.bridge.wire.LogText;
 import org.nemo.bridge.wire.TopicRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +79,7 @@ public class MachineLiveness {
     /** After a status was acknowledged by the broker. */
     public void published(Exchange exchange) {
         resumed();
-        LOG.info("Machine {} is {}", TopicRules.printable(exchange.getProperty("machineId", String.class)),
+        LOG.info("Machine {} is {}", LogText.of(exchange.getProperty("machineId", String.class)),
                 Boolean.TRUE.equals(exchange.getProperty("machineOnline")) ? "online" : "offline");
     }
 
@@ -90,7 +91,7 @@ public class MachineLiveness {
         // one line when liveness stalls, whatever the next failures say, and one when it resumes
         if (problem == null) {
             problem = now;
-            LOG.warn("Machine liveness stalled ({}); statuses stay owed, retried every liveness check", TopicRules.printable(now));
+            LOG.warn("Machine liveness stalled ({}); statuses stay owed, retried every liveness check", LogText.of(now));
         }
     }
 

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.nemo.bridge.wire.LogText;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -155,7 +156,7 @@ public class TelemetryRules implements InboundRules {
             return "machine_id " + e.getMessage();
         }
         if (!machineIdPattern.matcher(machineId).matches()) {
-            return "machine_id '" + TopicRules.printable(machineId) + "' does not match bridge.inbound.machine-id-pattern ("
+            return "machine_id '" + LogText.of(machineId) + "' does not match bridge.inbound.machine-id-pattern ("
                     + machineIdPattern.pattern() + ")";
         }
         return null;

@@ -18,7 +18,7 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.nemo.bridge.cluster.Leadership;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 
 /**
  * Publishes a batch faster than one PUBACK round trip per message: the messages go out in
@@ -237,7 +237,7 @@ class MqttBatchProducer extends DefaultProducer {
         row.put("row", m.row());
         row.put("topic", m.topic());
         // the reason may quote the row's own event type or topic: safe for a log line
-        row.put("reason", TopicRules.printable(reason));
+        row.put("reason", LogText.of(reason));
         progress.refused.putIfAbsent(m.row(), row);
     }
 

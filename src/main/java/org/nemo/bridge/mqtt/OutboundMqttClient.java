@@ -11,6 +11,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
 import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
+import org.nemo.bridge.wire.LogText;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -162,8 +163,8 @@ public class OutboundMqttClient {
             return token;
         } catch (IllegalArgumentException e) {
             // refused by Paho for this message alone
-            throw new PublishRejectedException("the MQTT client refused the message on '" + TopicRules.printable(topic) + "': "
-                    + TopicRules.printable(e.getMessage()));
+            throw new PublishRejectedException("the MQTT client refused the message on '" + LogText.of(topic) + "': "
+                    + LogText.of(e.getMessage()));
         } catch (MqttException e) {
             if (e.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT) {
                 // the broker allows fewer than its CONNACK said (or this connection's CONNACK was
@@ -270,8 +271,8 @@ public class OutboundMqttClient {
             // encoded here as the sender thread would (topic, user properties): what it refuses fails this message only
             headerBytes = new MqttPublish(topic, message, message.getProperties()).getHeader().length;
         } catch (MqttException | IllegalArgumentException e) {
-            throw new PublishRejectedException("the MQTT client cannot encode the message on '" + TopicRules.printable(topic)
-                    + "': " + TopicRules.printable(e.getMessage()));
+            throw new PublishRejectedException("the MQTT client cannot encode the message on '" + LogText.of(topic)
+                    + "': " + LogText.of(e.getMessage()));
         }
         // fixed and variable header (topic, properties) + payload: the packet as the broker counts it
         long packetBytes = (long) headerBytes + payloadBytes;

@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -33,7 +33,7 @@ public class ScheduledRuns {
         } else if (failing.putIfAbsent(route, Boolean.TRUE) == null) {
             Throwable cause = NestedExceptionUtils.getMostSpecificCause(e);
             String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-            LOG.warn("{} failed, tried again every run until it works: {}", route, TopicRules.printable(why));
+            LOG.warn("{} failed, tried again every run until it works: {}", route, LogText.of(why));
         }
     }
 }

@@ -9,7 +9,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.ExceptionHandler;
 import org.nemo.bridge.mqtt.BrokerProblems;
-import org.nemo.bridge.wire.TopicRules;
+import org.nemo.bridge.wire.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -43,7 +43,7 @@ public class OutboxDrainState implements Processor, ExceptionHandler {
     public void process(Exchange exchange) {
         Exception e = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = e == null ? "unknown error" : TopicRules.printable(explain(e));
+        String reason = e == null ? "unknown error" : LogText.of(explain(e));
         if (pausedBy.put(exchange.getFromRouteId(), reason) == null) {
             LOG.warn("{} paused: {}; events stay pending and are retried with back-off", exchange.getFromRouteId(), reason);
         }
@@ -71,7 +71,7 @@ public class OutboxDrainState implements Processor, ExceptionHandler {
     public void handleException(String message, Exchange exchange, Throwable exception) {
         String route = exchange != null && exchange.getFromRouteId() != null ? exchange.getFromRouteId() : "a drain";
         LOG.warn("{} stopped before its batch was done: {}; what it published but did not mark is sent again",
-                route, TopicRules.printable(String.valueOf(exception.getMessage())));
+                route, LogText.of(String.valueOf(exception.getMessage())));
     }
 
     /** After every successful fetch and publish of a drain. */

@@ -24,7 +24,8 @@ public class PgListenEndpoint extends ScheduledPollEndpoint {
         this.channel = channel;
         setInitialDelay(0);
         setDelay(100);
-        // after a notification, poll again at once: the doorbell's next wait starts right away
+        // after every wait that ended well, poll again at once: the channel is never left unread
+        // (the consumer counts each such wait as a poll); delay only paces the reconnects
         setGreedy(true);
         setBackoffErrorThreshold(2);
         setBackoffMultiplier(20);

@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
+import org.nemo.bridge.wire.LogText;
 import org.nemo.bridge.wire.TopicRules;
 
 /**
@@ -114,7 +115,7 @@ public class TopicMap {
     public String rowTopic(String topic) {
         TopicRules.topic(topic);
         if (!topic.startsWith(prefix + "/")) {
-            throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic) + "' is outside the prefix '"
+            throw new TopicRules.InvalidTopicException("topic '" + LogText.of(topic) + "' is outside the prefix '"
                     + prefix + "/'");
         }
         return rowRules(topic);
@@ -127,7 +128,7 @@ public class TopicMap {
         }
         for (String filter : reserved) {
             if (MqttTopicValidator.isMatched(filter, topic)) {
-                throw new TopicRules.InvalidTopicException("topic '" + TopicRules.printable(topic)
+                throw new TopicRules.InvalidTopicException("topic '" + LogText.of(topic)
                         + "' is in the bridge's own subtree '" + filter
                         + "' (bridge.outbox.allow-reserved-topics is false)");
             }

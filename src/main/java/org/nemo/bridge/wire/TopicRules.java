@@ -75,7 +75,7 @@ public final class TopicRules {
                 problem = "a lone surrogate " + codePoint(c);
             }
             if (problem != null) {
-                throw new InvalidTopicException("'" + printable(value) + "' cannot be a " + what + " (contains " + problem
+                throw new InvalidTopicException("'" + LogText.of(value) + "' cannot be a " + what + " (contains " + problem
                         + " at character " + i + ")");
             }
         }
@@ -83,33 +83,6 @@ public final class TopicRules {
 
     private static String codePoint(char c) {
         return String.format("U+%04X", (int) c);
-    }
-
-    /**
-     * The value as it may safely stand in a log line or an error column: control characters,
-     * non-characters and lone surrogates written as {@code \}{@code uXXXX}, at most 200
-     * characters. A CR or LF from the network never starts a forged log line.
-     */
-    public static String printable(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder out = new StringBuilder(Math.min(value.length(), 200) + 8);
-        for (int i = 0; i < value.length() && out.length() < 200; i++) {
-            char c = value.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1));
-            if (pair) {
-                out.append(c).append(value.charAt(++i));
-            } else if (c <= 0x1F || (c >= 0x7F && c <= 0x9F) || c == '\uFFFE' || c == '\uFFFF' || Character.isSurrogate(c)) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        if (out.length() >= 200 && value.length() > 200) {
-            out.append('…');
-        }
-        return out.toString();
     }
 
     /** A topic or level that must not reach the MQTT client. */

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nemo.bridge.support.HiveMqBroker;
@@ -134,9 +135,13 @@ class ProductionJarIT {
                 assertThat(display.all()).noneMatch(m -> m.topic().equals("nemo/events/foreign_probe"));
                 Matcher port = Pattern.compile("http +port (\\d+)").matcher(log);
                 assertThat(port.find()).isTrue();
-                HttpResponse<String> readiness = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port.group(1) + "/actuator/health/readiness")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                // ready once both drains have run (the plugin queue's on its first wake-up), as a probe that retries sees it
+                HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/actuator/health/readiness")).build();
+                HttpResponse<String> readiness = HttpClient.newHttpClient().send(ready, HttpResponse.BodyHandlers.ofString());
+                for (long until = System.currentTimeMillis() + 10_000; readiness.statusCode() != 200 && System.currentTimeMillis() < until; ) {
+                    Thread.sleep(200);
+                    readiness = HttpClient.newHttpClient().send(ready, HttpResponse.BodyHandlers.ofString());
+                }
                 assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(200);
             } finally {
                 bridge.destroy();
@@ -148,48 +153,140 @@ class ProductionJarIT {
     }
 
     /**
-     * What docker/Dockerfile does to the jar: extracted into layers, a class-data archive trained
-     * without a database or broker (the image build has neither), then started with it: the
-     * training exits 0 and writes the archive, and the service started with it uses it (the JVM
-     * maps the archive's classes) and publishes.
+     * A plain {@code java -jar} with no heap setting (the README's first example): the service runs
+     * in a JVM of the shipped size (jvm.options: a 128 MB heap, not a quarter of the RAM) and
+     * publishes; stopping the started JVM stops the service's, which leaves no process behind.
      */
     @Test
-    void theImagesClassDataArchiveIsTrainedWithoutADatabaseAndUsedAtStart() throws Exception {
-        Path extracted = elsewhere.resolve("extracted");
-        Path app = elsewhere.resolve("app");
+    void aPlainJavaDashJarRunsTheServiceInAJvmOfTheShippedSizeAndStopsIt() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        command.addAll(connected());
+        Process launcher = launch(elsewhere, command, elsewhere.resolve("bridge.log"));
+        ProcessHandle service = null;
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/plain_jar")) {
+            awaitLog(launcher, "Started BridgeApplication");
+            List<ProcessHandle> children = launcher.children().toList();
+            assertThat(children).as("the service's JVM").hasSize(1);
+            service = children.get(0);
+            assertThat(service.info().arguments().map(List::of).orElseThrow()).contains("-Xmx128m", "-XX:+UseSerialGC", "-jar");
+            new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
+                    .queryForObject("SELECT mqtt_bridge.enqueue('plain_jar', '{}'::jsonb)", Long.class);
+            display.awaitOne("nemo/events/plain_jar", Duration.ofSeconds(30));
+        } finally {
+            launcher.destroy();
+            if (!launcher.waitFor(40, TimeUnit.SECONDS)) {
+                launcher.destroyForcibly();
+            }
+        }
+        assertThat(service.isAlive()).as("the service's JVM after the launcher stopped").isFalse();
+        // a graceful stop: the leader handed its leadership over
+        assertThat(Files.readString(elsewhere.resolve("bridge.log"))).contains("No longer leader for 'bridge' (stopping)");
+    }
+
+    /**
+     * What docs/deploy.md's systemd install does to the jar, on this JVM (Java 17, as the unit's
+     * /usr/bin/java): extracted, a class-data archive trained without a database or broker on the
+     * path the unit starts it from, then the service started with it ({@code -Xshare:on}: an
+     * archive it cannot map ends the start) publishes.
+     */
+    @Test
+    void theSystemdUnitsClassDataArchiveIsTrainedWithoutADatabaseAndUsedAtStart() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path app = extracted(java, false);
+        String jar = app.resolve("nemo-mqtt-bridge.jar").toString();
+        trainsThenPublishes(app, java, List.of("-XX:ArchiveClassesAtExit=bridge.jsa", "-Xlog:cds=error"), "bridge.jsa",
+                List.of("-XX:SharedArchiveFile=bridge.jsa", "-Xshare:on"), jar, "cds_check");
+    }
+
+    /**
+     * What docker/Dockerfile does, on the image's Java 25: the jar extracted into layers, the AOT
+     * cache trained without a database or broker, then the service started with it
+     * ({@code -XX:AOTMode=on}: a cache it cannot use ends the start) publishes. Needs a Java 25
+     * JDK (JAVA25_HOME, or one under /usr/lib/jvm); without one this test is skipped, and CI
+     * counts a skip as a failure.
+     */
+    @Test
+    void theImagesAotCacheIsTrainedWithoutADatabaseAndUsedAtStart() throws Exception {
+        Path java25 = java25();
+        Assumptions.assumeTrue(java25 != null, "no Java 25 JDK: set JAVA25_HOME");
+        String java = java25.resolve("bin").resolve("java").toString();
+        Path app = extracted(java, true);
+        trainsThenPublishes(app, java, List.of("-XX:AOTCacheOutput=bridge.aot", "-Xlog:cds=error", "-Xlog:aot=error"), "bridge.aot",
+                List.of("-XX:AOTCache=bridge.aot", "-XX:AOTMode=on"), "nemo-mqtt-bridge.jar", "aot_check");
+    }
+
+    /** The jar extracted as the image's build stage (layers, copied into one directory) or the systemd install does it. */
+    private Path extracted(String java, boolean layers) throws Exception {
+        Path app = elsewhere.resolve("app");
+        if (!layers) {
+            assertThat(run(elsewhere, List.of(java, "-Djarmode=tools", "-jar", JAR.toString(), "extract", "--destination",
+                    app.toString()))).isZero();
+            return app;
+        }
+        Path extracted = elsewhere.resolve("extracted");
         assertThat(run(elsewhere, List.of(java, "-Djarmode=tools", "-jar", JAR.toString(), "extract", "--layers", "--destination",
                 extracted.toString()))).isZero();
         Files.createDirectories(app);
         for (String layer : List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application")) {
             copyTree(extracted.resolve(layer), app);
         }
+        return app;
+    }
+
+    /** The training run exits 0 and writes the cache; the service started with it publishes an event. */
+    private void trainsThenPublishes(Path app, String java, List<String> trainingFlags, String cache, List<String> runFlags,
+            String jar, String event) throws Exception {
         List<String> flags = List.of("-Xms32m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
         List<String> training = new ArrayList<>(List.of(java));
         training.addAll(flags);
-        training.addAll(List.of("-XX:ArchiveClassesAtExit=bridge.jsa", "-Xlog:cds=error", "-Dspring.context.exit=onRefresh",
-                "-jar", "nemo-mqtt-bridge.jar", "--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/cds-training",
+        training.addAll(trainingFlags);
+        training.addAll(List.of("-Dspring.context.exit=onRefresh", "-jar", jar,
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/cds-training",
                 "--bridge.mqtt.broker-url=tcp://127.0.0.1:1", "--bridge.admin.password=cds-training",
                 "--spring.flyway.enabled=false", "--server.port=0"));
         assertThat(run(app, training)).as("the training run's exit code; log:\n" + Files.readString(app.resolve("run.log"))).isZero();
-        assertThat(app.resolve("bridge.jsa")).isNotEmptyFile();
+        assertThat(app.resolve(cache)).isNotEmptyFile();
 
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(flags);
-        command.addAll(List.of("-XX:SharedArchiveFile=bridge.jsa", "-Xshare:on", "-jar", "nemo-mqtt-bridge.jar"));
+        command.addAll(runFlags);
+        command.addAll(List.of("-jar", jar));
         command.addAll(connected());
         Process bridge = launch(app, command, app.resolve("bridge.log"));
-        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/cds_check")) {
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/" + event)) {
             awaitLog(app.resolve("bridge.log"), bridge, "Started BridgeApplication");
             new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
-                    .queryForObject("SELECT mqtt_bridge.enqueue('cds_check', '{}'::jsonb)", Long.class);
-            display.awaitOne("nemo/events/cds_check", Duration.ofSeconds(30));
+                    .queryForObject("SELECT mqtt_bridge.enqueue('" + event + "', '{}'::jsonb)", Long.class);
+            display.awaitOne("nemo/events/" + event, Duration.ofSeconds(30));
         } finally {
             bridge.destroy();
             if (!bridge.waitFor(30, TimeUnit.SECONDS)) {
                 bridge.destroyForcibly();
             }
         }
+    }
+
+    /** A Java 25 JDK: JAVA25_HOME, else the first under /usr/lib/jvm whose release file says 25. */
+    private static Path java25() throws IOException {
+        String home = System.getenv("JAVA25_HOME");
+        if (home != null && !home.isBlank()) {
+            return Path.of(home);
+        }
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return null;
+        }
+        try (var homes = Files.list(jvms)) {
+            for (Path candidate : homes.sorted().toList()) {
+                Path release = candidate.resolve("release");
+                if (Files.isRegularFile(release) && Files.readString(release).contains("JAVA_VERSION=\"25")
+                        && Files.isExecutable(candidate.resolve("bin").resolve("java"))) {
+                    return candidate;
+                }
+            }
+        }
+        return null;
     }
 
     private static int run(Path dir, List<String> command) throws Exception {

@@ -15,6 +15,7 @@ import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -58,9 +59,7 @@ class BadInputTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        TestBridge.connect(registry, DATABASE, BROKER::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         // both sources at once: the plugin's queue and our own triggers
         registry.add("bridge.plugin.queue", () -> "on");

@@ -46,11 +46,7 @@ class ComposeBrokerTest {
 
     @BeforeAll
     static void composeBroker() throws Exception {
-        Path passwd = Files.createTempFile("compose-mosquitto", ".passwd");
-        for (Map.Entry<String, String> user : PASSWORDS.entrySet()) {
-            Process p = new ProcessBuilder("mosquitto_passwd", "-b", passwd.toString(), user.getKey(), user.getValue()).start();
-            assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
-        }
+        Path passwd = MosquittoBroker.passwordFile(PASSWORDS);
         // the shipped file, with the container's paths pointed at the test's own files and
         // without its listener and persistence (the test broker has its own)
         String shipped = Files.readString(DOCKER.resolve("mosquitto.conf")).lines()

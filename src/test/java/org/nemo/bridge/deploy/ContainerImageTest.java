@@ -39,13 +39,15 @@ class ContainerImageTest {
         for (int i = 0; i < LAYERS.size(); i++) {
             assertThat(copies.get(i)).startsWith("COPY --from=" + stage.group(1) + " ").contains("/" + LAYERS.get(i) + "/");
         }
-        assertThat(lines).contains("ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=bridge.jsa\", \"-Xlog:cds=error\", \"-jar\", \"nemo-mqtt-bridge.jar\"]");
+        assertThat(lines).contains("ENTRYPOINT [\"java\", \"-XX:AOTCache=bridge.aot\", \"-Xlog:cds=error\", \"-Xlog:aot=error\", \"-jar\", \"nemo-mqtt-bridge.jar\"]");
     }
 
     @Test
-    void theClassDataArchiveIsTrainedInTheImageWithItsFlagsAndNoDatabase() throws IOException {
+    void theAotCacheIsTrainedInTheImageWithItsFlagsAndNoDatabase() throws IOException {
         List<String> lines = instructions();
-        String training = lines.stream().filter(l -> l.contains("-XX:ArchiveClassesAtExit=bridge.jsa")).findFirst().orElseThrow();
+        // both stages on a JVM that has the AOT cache (JEP 483/514: Java 25); the jar targets 17
+        assertThat(lines.stream().filter(l -> l.startsWith("FROM "))).allMatch(l -> l.startsWith("FROM eclipse-temurin:25-"));
+        String training = lines.stream().filter(l -> l.contains("-XX:AOTCacheOutput=bridge.aot")).findFirst().orElseThrow();
         assertThat(training).startsWith("RUN ").contains("-Dspring.context.exit=onRefresh", "SPRING_FLYWAY_ENABLED=false",
                 "-jar nemo-mqtt-bridge.jar");
         // trained with the flags it runs with: ENV before the training run
@@ -78,6 +80,14 @@ class ContainerImageTest {
     void theJvmFlagsAreOneEnvLine() throws IOException {
         assertThat(Files.readAllLines(DOCKERFILE)).filteredOn(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS="))
                 .singleElement().asString().matches("ENV JAVA_TOOL_OPTIONS=\"[^\"]*-Xmx\\d+m[^\"]*\"");
+    }
+
+    @Test
+    void aPlainJavaDashJarRunsTheServiceWithTheImagesFlags() throws IOException {
+        // ServiceJvm starts the service with src/main/resources/jvm.options when java -jar sized no heap
+        String image = Files.readAllLines(DOCKERFILE).stream().filter(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS=")).findFirst()
+                .orElseThrow().replaceAll("ENV JAVA_TOOL_OPTIONS=\"(.*)\"", "$1");
+        assertThat(Files.readString(Path.of("src/main/resources/jvm.options")).strip()).isEqualTo(image);
     }
 
     @Test

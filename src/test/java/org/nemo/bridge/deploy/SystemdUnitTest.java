@@ -48,7 +48,9 @@ class SystemdUnitTest {
         String dockerfileFlags = Files.readAllLines(Path.of("docker/Dockerfile")).stream()
                 .filter(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS=")).findFirst().orElseThrow()
                 .replaceAll("ENV JAVA_TOOL_OPTIONS=\"(.*)\"", "$1");
-        assertThat(exec).startsWith("/usr/bin/java " + dockerfileFlags + " -jar ");
+        // the extracted jar with the class-data archive docs/deploy.md trains (ProductionJarIT trains and uses one)
+        assertThat(exec).startsWith("/usr/bin/java " + dockerfileFlags
+                + " -XX:SharedArchiveFile=/opt/nemo-mqtt-bridge/bridge.jsa -Xlog:cds=error -jar ");
         assertThat(service.get("User")).containsExactly("nemo-bridge");
     }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.nemo.bridge.support.Browser;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
@@ -73,9 +74,7 @@ class DisplayBrowserTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("server.port", () -> Fixture.PORT);
-        registry.add("spring.datasource.url", () -> Fixture.DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", Fixture.BROKER::url);
+        TestBridge.connect(registry, Fixture.DATABASE, Fixture.BROKER::url);
         registry.add("bridge.display.lab-name", () -> "Cleanroom 2");
         registry.add("bridge.display.reconnect-delay", () -> "1s");
     }

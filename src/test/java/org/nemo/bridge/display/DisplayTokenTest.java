@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.nemo.bridge.support.Browser;
 import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 import org.openqa.selenium.By;
@@ -48,9 +49,7 @@ class DisplayTokenTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> Fixture.DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", Fixture.BROKER::url);
+        TestBridge.connect(registry, Fixture.DATABASE, Fixture.BROKER::url);
         registry.add("bridge.display.token", () -> "kiosk-42");
         registry.add("bridge.display.lab-name", () -> "Thin Films <B> & Co");
         registry.add("bridge.display.logo-url", () -> "http://nemo.lab/media/logo.png");

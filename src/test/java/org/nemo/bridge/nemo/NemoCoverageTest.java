@@ -20,6 +20,7 @@ import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -51,9 +52,7 @@ class NemoCoverageTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        TestBridge.connect(registry, DATABASE, BROKER::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.nemo.state-refresh-interval", () -> "500ms");
     }

@@ -10,15 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 import com.sun.net.httpserver.HttpServer;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.apache.camel.test.spring.junit5.DisableJmx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nemo.bridge.support.Browser;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.TestBridge;
-import org.nemo.bridge.support.TestDatabase;
+import org.nemo.bridge.support.DefaultBridgeTest;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -26,13 +21,9 @@ import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 /**
@@ -43,24 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * login, reads nothing behind it.
  */
 @ExtendWith(OutputCaptureExtension.class)
-@DisableJmx(false)
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-class HawtioRouteDiagramTest {
-
-    private static final HiveMqBroker BROKER = new HiveMqBroker();
-    private static final String DATABASE = TestDatabase.create("hawtio_diagram");
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        TestBridge.connect(registry, DATABASE, BROKER::url);
-    }
-
-    @AfterAll
-    static void stop() {
-        BROKER.close();
-    }
+class HawtioRouteDiagramTest extends DefaultBridgeTest {
 
     @LocalServerPort
     int port;

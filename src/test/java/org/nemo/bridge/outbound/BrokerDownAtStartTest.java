@@ -1,9 +1,5 @@
 package org.nemo.bridge.outbound;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -41,9 +37,12 @@ import static org.nemo.bridge.support.OutboxRows.awaitTrue;
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class BrokerDownAtStartTest {
 
-    private static final Path LOG = tempFile();
-    private static final MosquittoBroker BROKER = down(new MosquittoBroker("log_dest file " + LOG + "\nlog_type all\n"));
+    private static final MosquittoBroker BROKER = MosquittoBroker.loggingEverything();
     private static final String DATABASE = TestDatabase.create("broker_down_at_start");
+
+    static {
+        BROKER.stop();
+    }
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
@@ -51,9 +50,8 @@ class BrokerDownAtStartTest {
     }
 
     @AfterAll
-    static void stopBroker() throws IOException {
+    static void stopBroker() {
         BROKER.close();
-        Files.deleteIfExists(LOG);
     }
 
     @Autowired
@@ -83,25 +81,12 @@ class BrokerDownAtStartTest {
         NotifyBuilder later = new NotifyBuilder(camel).fromRoute("outbox-poll").whenDone(3).create();
         assertThat(later.matches(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-        List<String> log = Files.readAllLines(LOG);
+        List<String> log = BROKER.log();
         List<String> connects = log.stream().filter(l -> l.contains("New client connected") && l.contains("-pub-")).toList();
         System.out.println("Broker up after the start: first row published after " + published + " ms; " + connects.size()
                 + " CONNECT of the publishing connection");
         assertThat(connects).as("the publishing connection's CONNECTs: %s", log).hasSize(1);
         assertThat(log).noneMatch(l -> l.contains("multiple CONNECT"));
         assertThat(published).as("published within the drain's longest back-off of the broker being up").isLessThan(5_000 + 1_500);
-    }
-
-    private static MosquittoBroker down(MosquittoBroker broker) {
-        broker.stop();
-        return broker;
-    }
-
-    private static Path tempFile() {
-        try {
-            return Files.createTempFile("mosquitto", ".log");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,9 +1,5 @@
 package org.nemo.bridge.outbound;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import javax.sql.DataSource;
@@ -40,11 +36,10 @@ import static org.nemo.bridge.support.OutboxRows.awaitStatus;
 class BrokerRefusesPublishTest {
 
     private static final Duration ARRIVAL = Duration.ofSeconds(20);
-    private static final Path ACL = acl("""
+    private static final MosquittoBroker BROKER = MosquittoBroker.withAcl("""
             topic deny nemo/events/refused_by_the_broker
             topic readwrite #
             """);
-    private static final MosquittoBroker BROKER = new MosquittoBroker("acl_file " + ACL + "\n");
     private static final String DATABASE = TestDatabase.create("broker_refuses");
 
     @DynamicPropertySource
@@ -53,9 +48,8 @@ class BrokerRefusesPublishTest {
     }
 
     @AfterAll
-    static void stopBroker() throws IOException {
+    static void stopBroker() {
         BROKER.close();
-        Files.deleteIfExists(ACL);
     }
 
     @Autowired
@@ -76,16 +70,6 @@ class BrokerRefusesPublishTest {
             assertThat(awaitDead(lab.db(), refused)).contains("0x87").contains("not authorized")
                     .contains("nemo/events/refused_by_the_broker");
             assertThat(display.all()).noneMatch(m -> m.topic().endsWith("refused_by_the_broker"));
-        }
-    }
-
-    private static Path acl(String rules) {
-        try {
-            Path file = Files.createTempFile("mosquitto", ".acl");
-            Files.writeString(file, rules);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -23,6 +23,7 @@ import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -66,9 +67,7 @@ class BrokerRestartUnderLoadTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> Fixture.DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", Fixture.BROKER::url);
+        TestBridge.connect(registry, Fixture.DATABASE, Fixture.BROKER::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
         registry.add("bridge.mqtt.connect-timeout", () -> "3s");

@@ -1,12 +1,11 @@
 package org.nemo.bridge.outbound;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.AfterAll;
@@ -45,9 +44,7 @@ class BrokerSecurityTest {
         String serverTls = "certfile " + pki.serverCert + "\nkeyfile " + pki.serverKey + "\ncafile " + pki.ca + "\n";
         tls = new MosquittoBroker(serverTls);
         mutualTls = new MosquittoBroker(serverTls + "require_certificate true\n");
-        Path passwords = Files.createTempFile("mosquitto", ".passwd");
-        Process p = new ProcessBuilder("mosquitto_passwd", "-b", passwords.toString(), "bridge", "right-password").start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+        Path passwords = MosquittoBroker.passwordFile(Map.of("bridge", "right-password"));
         password = new MosquittoBroker("allow_anonymous false\npassword_file " + passwords + "\n");
     }
 

@@ -18,6 +18,7 @@ import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -62,9 +63,7 @@ class DoorbellRecoveryTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", BROKER::url);
+        TestBridge.connect(registry, postgres.getJdbcUrl("postgres", "postgres"), BROKER::url);
         registry.add("bridge.outbox.poll-interval", () -> "30s");
         registry.add("bridge.outbox.listen-check-interval", () -> "1s");
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestBroker;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -48,9 +49,7 @@ abstract class OutboundContract {
     abstract TestBroker broker();
 
     static void register(DynamicPropertyRegistry registry, TestBroker broker, String databaseUrl) {
-        registry.add("spring.datasource.url", () -> databaseUrl);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.broker-url", broker::url);
+        TestBridge.connect(registry, databaseUrl, broker::url);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
         registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
         // a reconnect attempt that meets a broker still starting gives up soon and tries again

@@ -1,6 +1,7 @@
 package org.nemo.bridge.support;
 
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -11,7 +12,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * such class relies on, so they share one Spring context (Spring caches it by its settings)
  * instead of starting one each. It stays up until the test JVM ends, and so do its broker and
  * database: a class that needs other settings, or stops the broker, has its own context.
+ * Camel's JMX is on, as in production, so that Hawtio and Jolokia see the routes.
  */
+@DisableJmx(false)
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class DefaultBridgeTest {

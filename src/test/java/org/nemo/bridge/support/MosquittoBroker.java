@@ -7,6 +7,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +22,8 @@ public class MosquittoBroker implements TestBroker {
     private final int port;
     private final Path config;
     private final boolean tls;
+    private final Path log;
+    private final List<Path> files;
     private Process process;
 
     public static boolean available() {
@@ -40,10 +45,52 @@ public class MosquittoBroker implements TestBroker {
 
     /** @param extraConfig mosquitto.conf lines for the listener (TLS, authentication, limits) */
     public MosquittoBroker(String extraConfig) {
+        this(extraConfig, null, List.of());
+    }
+
+    /** A Mosquitto that logs everything (connects, disconnects, refusals) to a file the test reads with {@link #log()}. */
+    public static MosquittoBroker loggingEverything() {
+        Path log = tempFile(".log", "");
+        return new MosquittoBroker("log_dest file " + log + "\nlog_type all\n", log, List.of(log));
+    }
+
+    /** A Mosquitto that applies these {@code acl_file} rules, e.g. {@code topic deny a/b} to refuse one topic. */
+    public static MosquittoBroker withAcl(String rules) {
+        Path acl = tempFile(".acl", rules);
+        return new MosquittoBroker("acl_file " + acl + "\n", null, List.of(acl));
+    }
+
+    /**
+     * A {@code password_file} holding these users and passwords, written by {@code mosquitto_passwd};
+     * deleted when the JVM exits.
+     */
+    public static Path passwordFile(Map<String, String> passwords) {
+        Path file = tempFile(".passwd", "");
+        file.toFile().deleteOnExit();
+        try {
+            for (Map.Entry<String, String> user : passwords.entrySet()) {
+                Process p = new ProcessBuilder("mosquitto_passwd", "-b", file.toString(), user.getKey(), user.getValue()).start();
+                if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException("mosquitto_passwd failed for " + user.getKey());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return file;
+    }
+
+    private MosquittoBroker(String extraConfig, Path log, List<Path> files) {
+        this.log = log;
+        this.files = new ArrayList<>(files);
         tls = extraConfig.contains("certfile");
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
             config = Files.createTempFile("mosquitto", ".conf");
+            this.files.add(config);
             // started as root, mosquitto would drop to its own user and not read our temp files
             Files.writeString(config, """
                     user %s
@@ -77,6 +124,18 @@ public class MosquittoBroker implements TestBroker {
 
     public int port() {
         return port;
+    }
+
+    /** Every line the broker has logged so far; only for {@link #loggingEverything()}. */
+    public List<String> log() {
+        if (log == null) {
+            throw new IllegalStateException("this broker logs to stderr only: start it with loggingEverything()");
+        }
+        try {
+            return Files.readAllLines(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -119,10 +178,20 @@ public class MosquittoBroker implements TestBroker {
     @Override
     public void close() {
         stop();
+        for (Path file : files) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // temp file
+            }
+        }
+    }
+
+    private static Path tempFile(String suffix, String content) {
         try {
-            Files.deleteIfExists(config);
-        } catch (IOException ignored) {
-            // temp file
+            return Files.writeString(Files.createTempFile("mosquitto", suffix), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

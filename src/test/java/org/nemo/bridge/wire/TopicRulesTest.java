@@ -54,10 +54,4 @@ class TopicRulesTest {
         assertThat(twoByteChars.getBytes(StandardCharsets.UTF_8).length).isGreaterThan(TopicRules.MAX_TOPIC_BYTES);
         assertThat(TopicRules.problemWithTopic(twoByteChars)).contains("65535 bytes");
     }
-
-    @Test
-    void printableNeverCarriesALineBreakIntoALog() {
-        assertThat(TopicRules.printable("evil\r\nINFO forged")).isEqualTo("evil\\u000d\\u000aINFO forged");
-        assertThat(TopicRules.printable("x".repeat(500))).hasSize(201);
-    }
 }

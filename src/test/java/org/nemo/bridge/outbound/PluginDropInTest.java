@@ -25,9 +25,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.context.event.EventListener;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -55,12 +53,7 @@ class PluginDropInTest {
     private static final String DATABASE = TestDatabase.create("plugin_dropin");
 
     static {
-        DataSource ds = TestDatabase.dataSource(DATABASE);
-        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
-        new JdbcTemplate(ds).update("INSERT INTO nemo_mqtt_mqttconfiguration (name, enabled, broker_host, broker_port, keepalive,"
-                + " client_id, use_hmac, hmac_algorithm, topic_prefix, created_at, updated_at)"
-                + " VALUES ('default', true, '127.0.0.1', ?, 60, 'nemo-mqtt-client', false, 'sha256', 'nemo', now(), now())",
-                port(FIRST));
+        TestDatabase.pluginTablesWithBroker(DATABASE, port(FIRST));
     }
 
     @DynamicPropertySource

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 import org.springframework.jdbc.datasource.init.ScriptUtils;
@@ -66,6 +67,19 @@ public final class TestDatabase {
         DriverManagerDataSource ds = new DriverManagerDataSource(url);
         ds.setUsername("postgres");
         return ds;
+    }
+
+    /**
+     * The Django plugin's tables (as its migrations make them) with its one enabled broker
+     * configuration, 'default', pointing at 127.0.0.1:{@code brokerPort} (topic prefix nemo, no HMAC).
+     */
+    public static void pluginTablesWithBroker(String url, int brokerPort) {
+        DataSource ds = dataSource(url);
+        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+        new JdbcTemplate(ds).update("INSERT INTO nemo_mqtt_mqttconfiguration (name, enabled, broker_host, broker_port, keepalive,"
+                + " client_id, use_hmac, hmac_algorithm, topic_prefix, created_at, updated_at)"
+                + " VALUES ('default', true, '127.0.0.1', ?, 60, 'nemo-mqtt-client', false, 'sha256', 'nemo', now(), now())",
+                brokerPort);
     }
 
     public static void nemoTables(DataSource dataSource) {

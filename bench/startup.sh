@@ -4,7 +4,8 @@
 # come from the jar). The first run meets a fresh database (Flyway creates the schema; the event
 # is enqueued as soon as mqtt_bridge.enqueue() exists); the others find an event already waiting.
 # Each run prints the wall time, the CPU seconds the JVM used until then (far steadier than the
-# wall time on a busy machine) and the peak RSS until then.
+# wall time on a busy machine) and the peak RSS until then (of both JVMs where a plain java -jar
+# starts the service in a second one).
 #   STARTUP_MODE=jar    java -jar target/nemo-mqtt-bridge.jar with docker/Dockerfile's JAVA_TOOL_OPTIONS
 #   STARTUP_MODE=unit   as the systemd unit: the jar extracted, a class-data archive trained once
 #                       (docs/deploy.md), /usr/bin/java or STARTUP_JAVA
@@ -79,8 +80,11 @@ for run in $(seq 1 "$runs"); do
   fi
   if wait "$sub"; then published=$(ms); else published=; fi
   # CPU seconds the JVM used until then: on a busy machine the wall time mostly waits for a core
-  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$bridge/stat" 2>/dev/null || echo '?')
-  rss=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$bridge/status" 2>/dev/null || echo '?')
+  cpu=$(for p in "$bridge" $(pgrep -P "$bridge" || true); do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done \
+    | awk -v hz="$(getconf CLK_TCK)" '{t += $1} END {printf "%.1f", t / hz}')
+  # the whole process: with STARTUP_MODE=plain, the JVM started and the service's JVM it started
+  rss=$(for p in "$bridge" $(pgrep -P "$bridge" || true); do awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null; done \
+    | awk '{kb += $1} END {printf "%d", kb / 1024}')
   started=$(grep -o 'Started BridgeApplication in [0-9.]* seconds' "$work/bridge.log" || true)
   cp "$work/bridge.log" target/startup-last.log
   kill "$bridge" 2>/dev/null || true

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -25,7 +26,7 @@ public final class ServiceJvm {
 
     /** {@code off}: run the service in the JVM that was started, whatever its heap. */
     public static final String SWITCH = "BRIDGE_JVM_DEFAULTS";
-    /** The flags, one line, shared with docker/Dockerfile and the systemd unit (JvmOptionsTest). */
+    /** The flags, one line: docker/Dockerfile's and the systemd unit's (ContainerImageTest, SystemdUnitTest hold them equal). */
     public static final String OPTIONS = "jvm.options";
     /** The JVM options that size the heap; any of them set by the user means the user chose. */
     private static final List<String> HEAP_OPTIONS = List.of("MaxHeapSize", "MaxRAM", "MaxRAMPercentage", "MinRAMPercentage",
@@ -101,14 +102,10 @@ public final class ServiceJvm {
 
     /** This JVM's options from the command line; those from the environment reach the service's JVM again by themselves. */
     private static List<String> ownArguments() {
-        Set<String> fromEnvironment = Set.copyOf(Arrays.asList((nullToEmpty(System.getenv("JAVA_TOOL_OPTIONS")) + " "
-                + nullToEmpty(System.getenv("JDK_JAVA_OPTIONS"))).strip().split("\\s+")));
+        Set<String> fromEnvironment = Set.copyOf(Arrays.asList((Objects.toString(System.getenv("JAVA_TOOL_OPTIONS"), "") + " "
+                + Objects.toString(System.getenv("JDK_JAVA_OPTIONS"), "")).strip().split("\\s+")));
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(argument -> !fromEnvironment.contains(argument))
                 .toList();
-    }
-
-    private static String nullToEmpty(String value) {
-        return value == null ? "" : value;
     }
 }

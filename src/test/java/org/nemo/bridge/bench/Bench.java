@@ -21,7 +21,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
+import org.nemo.bridge.config.ClasspathText;
 import org.nemo.bridge.config.NemoTriggers;
+import org.nemo.bridge.config.ServiceJvm;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestDatabase;
@@ -58,7 +60,7 @@ public final class Bench {
         int backlog = Integer.getInteger("bench.backlog", 100_000);
         List<String> subjects = Arrays.asList(System.getProperty("bench.subjects", "baseline,bridge").split(","));
         // the JVM flags docker/Dockerfile and the systemd unit ship
-        String jvmOptions = System.getProperty("bench.jvm", "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=40m -Xss512k -XX:+ExitOnOutOfMemoryError");
+        String jvmOptions = System.getProperty("bench.jvm", ClasspathText.read(ServiceJvm.OPTIONS).strip());
         Path out = Path.of("target", "bench");
         Files.createDirectories(out);
 

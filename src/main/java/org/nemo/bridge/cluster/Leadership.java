@@ -19,12 +19,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether this instance is the one that publishes, from Camel's cluster service
- * for the {@code bridge} namespace — the same one the {@code master:bridge:} routes follow.
+ * for the {@code bridge} namespace — the same one the {@code master:bridge:} routes follow. The
+ * drains ask it per wake-up rather than run under {@code master:}, whose consumer starts a
+ * second after leadership is taken (a fixed delay in camel-master 4.17).
  * Without a cluster service every instance leads (a single instance).
  */
 public class Leadership {
 
     public static final String NAMESPACE = "bridge";
+    /** The route group of the leader's drains (routes/outbox.yaml, routes/plugin-queue.yaml). */
+    public static final String DRAINS = "drains";
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
 
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
@@ -75,17 +79,18 @@ public class Leadership {
     }
 
     /**
-     * A leader that steps down publishes nothing more (the drains check {@link #isLeader()} per
-     * message) but lets the exchanges its {@code master:} routes have in hand finish before Camel
-     * stops those routes' consumers, which interrupts them: above all a drain's batch, published
-     * and acknowledged, is then marked, so that no leader sends it again. Leadership is usually
-     * lost because the database went away, and the mark needs the database: the drain's
-     * redelivery retries it, and this waits for it at most {@code bridge.cluster.step-down-wait}.
-     * A longer outage costs the batch in hand, which the next drain sends again.
+     * A leader that steps down starts no new batch (the drains check {@link #isLeader()} per
+     * wake-up and per message) but lets the exchanges in hand of its {@code master:} routes and
+     * of the routes in group {@value #DRAINS} finish before camel-master stops those consumers
+     * (which interrupts them): above all a drain's batch, published and acknowledged, is then
+     * marked, so that no leader sends it again. Leadership is usually lost because the
+     * database went away, and the mark needs the database: the drain's redelivery retries it,
+     * and this waits for it at most {@code bridge.cluster.step-down-wait}. A longer outage may
+     * cost the batch in hand, which the new leader sends again.
      */
     private void awaitInHandDone(CamelContext camelContext) {
-        List<String> masterRoutes = camelContext.getRoutes().stream()
-                .filter(route -> route.getEndpoint() instanceof MasterEndpoint)
+        List<String> leaders = camelContext.getRoutes().stream()
+                .filter(route -> route.getEndpoint() instanceof MasterEndpoint || DRAINS.equals(route.getGroup()))
                 .map(route -> route.getRouteId())
                 .toList();
         Tasks.foregroundTask()
@@ -95,7 +100,7 @@ public class Leadership {
                         .withMaxDuration(stepDownWait)
                         .build())
                 .build()
-                .run(camelContext, () -> masterRoutes.stream().allMatch(route -> camelContext.getInflightRepository().size(route) == 0));
+                .run(camelContext, () -> leaders.stream().allMatch(route -> camelContext.getInflightRepository().size(route) == 0));
     }
 
     private synchronized void changed(boolean nowLeader) {

@@ -51,7 +51,7 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
     }
 
     /**
-     * Runs when this instance stops leading, before the master: routes are told; may wait (this
+     * Runs when this instance stops leading, before the view's listeners are told; may wait (this
      * instance's checks wait with it, and it publishes nothing meanwhile: another instance may
      * take the lock as usual).
      */
@@ -223,8 +223,9 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
             LOG.info(nowLeader ? "Leader for '{}' ({}): this instance publishes" : "No longer leader for '{}' ({})",
                     getNamespace(), why);
             if (!nowLeader) {
-                // before Camel stops the master: consumers (which interrupts their threads): the
-                // drains finish the batch in hand, so what the broker acknowledged is marked
+                // before the view's listeners hear it (camel-master stops its consumers, which
+                // interrupts them): the drains finish the batch in hand, so what the broker
+                // acknowledged is marked
                 stepDownHooks.forEach(Runnable::run);
             }
             fireLeadershipChangedEvent(nowLeader ? Optional.of(local) : Optional.empty());

@@ -6,10 +6,15 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -55,6 +60,8 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
     private final BridgeProperties.Mqtt mqtt;
     private final String statusTopic;
     private final Consumer<BrokerSwitched> switched;
+    /** The connect that leadership gained started on the connector thread (done once it ended). */
+    private volatile Future<?> leadersConnect = CompletableFuture.completedFuture(null);
     /** Leadership changes, reloads and the announcement, in order, off the callers' threads. */
     private final ExecutorService connector = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "mqtt-connector");
@@ -117,6 +124,10 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         if (isConnected()) {
             return;
         }
+        awaitLeadersConnect();
+        if (isConnected()) {
+            return;
+        }
         if (!running || applied == null || pahoReconnects || !lock.tryLock()) {
             throw unavailable();
         }
@@ -133,6 +144,21 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Leadership was just gained and its connect is under way (or queued) on the connector
+     * thread: a drain woken meanwhile waits for it, at most the connect timeout, rather than
+     * report the broker away and pause.
+     */
+    private void awaitLeadersConnect() {
+        try {
+            leadersConnect.get(mqtt.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | CancellationException e) {
+            // the connect reports its own problem; the caller goes on as without one under way
         }
     }
 
@@ -206,7 +232,7 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
         if (!running) {
             return;
         }
-        connector.execute(() -> {
+        Future<?> change = connector.submit(() -> {
             if (leader) {
                 apply("start");
                 return;
@@ -221,6 +247,9 @@ public class BrokerConnection implements SmartLifecycle, MqttCallback {
                 lock.unlock();
             }
         });
+        if (leader) {
+            leadersConnect = change;
+        }
     }
 
     /**

@@ -21,9 +21,9 @@ import org.springframework.dao.DataAccessException;
  * line per retry. Each drain has its own state: the plugin's drain, finding nothing to publish,
  * does not end the outbox drain's pause.
  *
- * <p>Also the drains' consumer's exception handler: an exchange Camel ended in the middle of its
- * retries (the drain's consumer stopped: leadership lost for longer than
- * bridge.cluster.step-down-wait, or a shutdown) is one log line, not a stack trace.
+ * <p>Also the drains' consumer's exception handler: an exchange that ended in the middle of its
+ * retries (leadership lost while waiting for the broker, or a shutdown) is one log line, not a
+ * stack trace, and the drain is no longer paused.
  */
 public class OutboxDrainState implements Processor, ExceptionHandler {
 
@@ -70,6 +70,7 @@ public class OutboxDrainState implements Processor, ExceptionHandler {
     @Override
     public void handleException(String message, Exchange exchange, Throwable exception) {
         String route = exchange != null && exchange.getFromRouteId() != null ? exchange.getFromRouteId() : "a drain";
+        pausedBy.remove(route);
         LOG.warn("{} stopped before its batch was done: {}; what it published but did not mark is sent again",
                 route, LogText.of(String.valueOf(exception.getMessage())));
     }

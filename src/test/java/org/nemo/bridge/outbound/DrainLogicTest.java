@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The outbox drain's own logic, as routes/outbox.yaml and routes/outbound-errors.yaml say it,
  * with no database and no broker: the {@code sql:} endpoints and {@code mqtt-batch:} are mocks
  * that answer as PostgreSQL and the broker would, and the drain is started by hand instead of
- * by the doorbell under {@code master:}. End to end on real servers: {@link DrainRouteTest}.
+ * by the doorbell. End to end on real servers: {@link DrainRouteTest}.
  */
 class DrainLogicTest {
 
@@ -206,6 +207,30 @@ class DrainLogicTest {
         attempt.get(10, TimeUnit.SECONDS);
         assertThat(mock(FETCH).getReceivedCounter()).isEqualTo(1);
         assertThat(mock(MARK).getReceivedExchanges().get(0).getProperty("publishedIds")).isEqualTo("1");
+    }
+
+    @Test
+    void aLeaderWaitingForTheBrokerStopsWaitingWhenItLosesLeadershipAndFetchesNothing() throws Exception {
+        connection.up = false;
+        pending = List.of(row(1, "{}"));
+
+        CompletableFuture<Object> attempt = drain.asyncRequestBody("direct:drain", null);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (connection.asked.get() < 3) {
+            assertThat(System.currentTimeMillis()).as("the drain asks again").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        leader.leading = false;
+
+        // the wait ends with the broker's error (the drain's consumer logs it in one line), nothing fetched
+        assertThat(attempt).failsWithin(Duration.ofSeconds(10))
+                .withThrowableOfType(ExecutionException.class)
+                .havingRootCause().isInstanceOf(BrokerUnavailableException.class);
+        int asked = connection.asked.get();
+        Thread.sleep(100);
+        assertThat(connection.asked).as("a follower does not ask again").hasValue(asked);
+        assertThat(mock(FETCH).getReceivedCounter()).isZero();
+        assertThat(mock(PUBLISH).getReceivedCounter()).isZero();
     }
 
     /** As the broker answers a batch: every row acknowledged but those it refuses, and those with a problem. */

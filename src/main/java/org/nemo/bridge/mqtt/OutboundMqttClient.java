@@ -9,8 +9,10 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
 import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.nemo.bridge.wire.LogText;
 import org.nemo.bridge.wire.TopicRules;
 
@@ -266,10 +268,18 @@ public class OutboundMqttClient {
             throw new PublishRejectedException("payload of " + payloadBytes + " bytes is over bridge.mqtt.max-payload-bytes ("
                     + maxPayloadBytes + ")");
         }
+        MqttProperties properties = message.getProperties();
+        // what the sender thread would refuse is refused here, for this message only. Printable
+        // ASCII it takes as it is, one byte a character: such a message needs encoding here only
+        // when it may come near the broker's maximum packet size (a tenth of a drain's CPU otherwise)
+        long plainHeader = plainHeaderBound(topic, properties);
+        if (plainHeader != Long.MAX_VALUE && payloadBytes + plainHeader <= maximumPacketSize) {
+            return;
+        }
         int headerBytes;
         try {
-            // encoded here as the sender thread would (topic, user properties): what it refuses fails this message only
-            headerBytes = new MqttPublish(topic, message, message.getProperties()).getHeader().length;
+            // encoded here as the sender thread would (topic, user properties)
+            headerBytes = new MqttPublish(topic, message, properties).getHeader().length;
         } catch (MqttException | IllegalArgumentException e) {
             throw new PublishRejectedException("the MQTT client cannot encode the message on '" + LogText.of(topic)
                     + "': " + LogText.of(e.getMessage()));
@@ -280,5 +290,52 @@ public class OutboundMqttClient {
             throw new PublishRejectedException("message of " + packetBytes + " bytes is over the broker's maximum packet size ("
                     + maximumPacketSize + ")");
         }
+    }
+
+    /**
+     * At least the bytes of the fixed and variable header (MQTT 5, 3.3.1–3.3.2) of a message whose
+     * topic and properties are printable ASCII and limited to those the drains set (content type,
+     * payload format, expiry, user properties); {@link Long#MAX_VALUE} for any other, which is
+     * then encoded.
+     */
+    static long plainHeaderBound(String topic, MqttProperties properties) {
+        // fixed header (type and flags, remaining length of up to 4 bytes), topic length, packet
+        // identifier, property length (up to 4), payload format (2), expiry (5), topic alias (3)
+        long bytes = 5 + 2 + 2 + 4 + 2 + 5 + 3;
+        if (!printableAscii(topic)) {
+            return Long.MAX_VALUE;
+        }
+        bytes += topic.length();
+        if (properties == null) {
+            return bytes;
+        }
+        if (properties.getResponseTopic() != null || properties.getCorrelationData() != null
+                || !properties.getSubscriptionIdentifiers().isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        String contentType = properties.getContentType();
+        if (contentType != null) {
+            if (!printableAscii(contentType)) {
+                return Long.MAX_VALUE;
+            }
+            bytes += 3 + contentType.length();
+        }
+        for (UserProperty p : properties.getUserProperties()) {
+            if (!printableAscii(p.getKey()) || !printableAscii(p.getValue())) {
+                return Long.MAX_VALUE;
+            }
+            bytes += 5 + p.getKey().length() + p.getValue().length();
+        }
+        return bytes;
+    }
+
+    private static boolean printableAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -3,6 +3,7 @@ package org.nemo.bridge.crash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.outbound.PgListenerState;
 import org.nemo.bridge.support.HiveMqBroker;
+import org.nemo.bridge.support.LiveHeap;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
@@ -184,7 +186,7 @@ class BadInputTest {
     @Test
     void aStormOfOneHundredThousandNotificationsNeitherStopsTheEventsNorFillsTheMemory() throws Exception {
         NemoLab lab = new NemoLab(dataSource);
-        long before = usedHeapAfterGc();
+        Map<String, long[]> before = LiveHeap.classes();
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/storm_survivor")) {
             Thread storm = new Thread(() -> {
                 JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(DATABASE));
@@ -215,18 +217,11 @@ class BadInputTest {
             lab.db().queryForObject("SELECT mqtt_bridge.enqueue('storm_survivor', '{\"tool\":9,\"seq\":0}'::jsonb)", Long.class);
             display.await(r -> true, events + 1, ARRIVAL);
         }
-        long growth = usedHeapAfterGc() - before;
-        System.out.println("CRASH notify storm: heap growth after 100,000 notifications " + growth / (1024 * 1024) + " MiB");
-        assertThat(growth).as("heap kept after the storm").isLessThan(64L * 1024 * 1024);
-    }
-
-    private static long usedHeapAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(200);
-        }
-        Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() - rt.freeMemory();
+        Map<String, long[]> after = LiveHeap.classes();
+        long growth = LiveHeap.bytes(after) - LiveHeap.bytes(before);
+        System.out.println("CRASH notify storm: live heap growth after 100,000 notifications " + growth / (1024 * 1024) + " MiB");
+        assertThat(growth).as("heap kept after the storm; grew most in%n%s", LiveHeap.growth(before, after, 12))
+                .isLessThan(64L * 1024 * 1024);
     }
 
 

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 
@@ -56,7 +54,7 @@ class DatabaseOutageTest {
         pgData = Files.createTempDirectory("outage-pg");
         postgres = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false).start();
         TestDatabase.nemoTables(postgres.getPostgresDatabase());
-        broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+        broker = TestBroker.local();
         bridge = BridgeProcess.startShipped("database-outage", jdbcUrl(), broker.url());
         bridge.awaitStarted(TIMEOUT);
     }

@@ -18,8 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 
@@ -45,7 +43,7 @@ class IdleConnectionsTest {
     @Test
     void eightThousandIdleConnectionsNeitherEndTheBridgeNorKeepHealthAwayOnceTheyGo() throws Exception {
         String database = TestDatabase.create("idle_connections");
-        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+        try (TestBroker broker = TestBroker.local();
              BridgeProcess bridge = BridgeProcess.startShipped("idle-connections", database, broker.url())) {
             bridge.awaitStarted(240_000);
             int port = httpPort(bridge);

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
@@ -47,7 +45,7 @@ class LargeProblemReportsTest {
     @BeforeAll
     void start() throws InterruptedException {
         database = TestDatabase.create("large_problem_reports");
-        broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+        broker = TestBroker.local();
         proxy = new TcpProxy(URI.create(broker.url()).getPort());
         bridge = BridgeProcess.startShipped("large-problem-reports", database, proxy.url());
         bridge.awaitStarted(240_000);

@@ -8,8 +8,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
@@ -38,7 +36,7 @@ class NotificationFloodTest {
     @BeforeAll
     void start() throws InterruptedException {
         database = TestDatabase.create("notification_flood");
-        broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+        broker = TestBroker.local();
         bridge = BridgeProcess.startShipped("notification-flood", database, broker.url());
         bridge.awaitStarted(240_000);
     }

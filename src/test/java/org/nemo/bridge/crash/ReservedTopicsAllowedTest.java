@@ -7,8 +7,6 @@ import javax.sql.DataSource;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestBridge;
@@ -34,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReservedTopicsAllowedTest {
 
     private static final Duration ARRIVAL = Duration.ofSeconds(20);
-    private static final TestBroker BROKER = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+    private static final TestBroker BROKER = TestBroker.local();
     private static final String DATABASE = TestDatabase.create("reserved_topics_allowed");
 
     @DynamicPropertySource

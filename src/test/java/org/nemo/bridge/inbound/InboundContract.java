@@ -1,25 +1,22 @@
 package org.nemo.bridge.inbound;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import javax.management.JMException;
-import javax.management.ObjectName;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
+import org.nemo.bridge.support.LiveHeap;
 import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
@@ -497,7 +494,7 @@ abstract class InboundContract {
             }
         }
         String stored = "SELECT count(*) FROM mqtt_bridge.telemetry WHERE topic LIKE 'factory/machine/burst-%'";
-        Map<String, long[]> before = liveClasses();
+        Map<String, long[]> before = LiveHeap.classes();
         Map<String, long[]> atPeak = before;
         long heapPeak = 0;
         long heldPeak = 0;
@@ -508,27 +505,27 @@ abstract class InboundContract {
         while (db.queryForObject(stored, Integer.class) < burst) {
             assertThat(System.currentTimeMillis()).as("all readings stored").isLessThan(deadline);
             sleep(1000);
-            Map<String, long[]> live = liveClasses();
-            heldPeak = Math.max(heldPeak, count(live, TelemetryReading.class) - count(before, TelemetryReading.class));
-            if (bytes(live) - bytes(before) > heapPeak) {
-                heapPeak = bytes(live) - bytes(before);
+            Map<String, long[]> live = LiveHeap.classes();
+            heldPeak = Math.max(heldPeak, LiveHeap.count(live, TelemetryReading.class) - LiveHeap.count(before, TelemetryReading.class));
+            if (LiveHeap.bytes(live) - LiveHeap.bytes(before) > heapPeak) {
+                heapPeak = LiveHeap.bytes(live) - LiveHeap.bytes(before);
                 atPeak = live;
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("INBOUND RATE on %s: %d queued readings stored in %.1f s = %.0f messages/s; at most %d readings held "
                         + "(window %d, bound %d); live heap %d MB, at most +%d MB while draining%n",
-                getClass().getSimpleName(), burst, seconds, burst / seconds, heldPeak, window, held, bytes(before) >> 20, heapPeak >> 20);
+                getClass().getSimpleName(), burst, seconds, burst / seconds, heldPeak, window, held, LiveHeap.bytes(before) >> 20, heapPeak >> 20);
 
         assertThat(db.queryForObject(stored, Integer.class)).as("readings stored").isEqualTo(burst);
         assertThat(db.queryForObject("SELECT count(DISTINCT extra->>'seq') FROM mqtt_bridge.telemetry WHERE topic LIKE 'factory/machine/burst-%'",
                 Integer.class)).as("distinct readings stored").isEqualTo(burst);
         assertThat(db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry_rejected WHERE topic LIKE 'factory/machine/burst-%'",
                 Integer.class)).as("readings rejected").isZero();
-        assertThat(heldPeak).as("readings in the bridge at once; the live heap grew most in%n%s", growth(before, atPeak, 12))
+        assertThat(heldPeak).as("readings in the bridge at once; the live heap grew most in%n%s", LiveHeap.growth(before, atPeak, 12))
                 .isPositive().isLessThanOrEqualTo(held);
         assertThat(heapPeak).as("live heap growth while the burst drained (limit %d MB), most in%n%s", BURST_HEAP_LIMIT >> 20,
-                growth(before, atPeak, 12)).isLessThan(BURST_HEAP_LIMIT);
+                LiveHeap.growth(before, atPeak, 12)).isLessThan(BURST_HEAP_LIMIT);
     }
 
     void startRoute(String id) {
@@ -537,45 +534,6 @@ abstract class InboundContract {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The live heap by class, after a full collection: class name to {instances, bytes}. */
-    static Map<String, long[]> liveClasses() {
-        try {
-            String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
-            Map<String, long[]> classes = new HashMap<>();
-            for (String line : histogram.split("\n")) {
-                // "   1:         12345         678901  [B (java.base@17)"
-                String[] cells = line.trim().split("\\s+");
-                if (cells.length >= 4 && cells[0].endsWith(":")) {
-                    classes.put(cells[3], new long[] {Long.parseLong(cells[1]), Long.parseLong(cells[2])});
-                }
-            }
-            return classes;
-        } catch (JMException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static long count(Map<String, long[]> classes, Class<?> type) {
-        return classes.getOrDefault(type.getName(), new long[2])[0];
-    }
-
-    static long bytes(Map<String, long[]> classes) {
-        return classes.values().stream().mapToLong(c -> c[1]).sum();
-    }
-
-    /** The classes whose live bytes grew most from one histogram to the other. */
-    static String growth(Map<String, long[]> before, Map<String, long[]> after, int top) {
-        StringBuilder lines = new StringBuilder();
-        after.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), new long[] {e.getValue()[0] - before.getOrDefault(e.getKey(), new long[2])[0],
-                        e.getValue()[1] - before.getOrDefault(e.getKey(), new long[2])[1]}))
-                .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).limit(top)
-                .forEach(e -> lines.append(String.format("  %+8d KB %+9d  %s%n", e.getValue()[1] >> 10, e.getValue()[0], e.getKey())));
-        return lines.toString();
     }
 
     void awaitCount(String sql, int expected) {

@@ -10,8 +10,6 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.mqtt.BrokerSwitched;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
@@ -36,20 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InboundFollowsBrokerTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final TestBroker FIRST = broker();
-    private static final TestBroker SECOND = broker();
+    private static final TestBroker FIRST = TestBroker.local();
+    private static final TestBroker SECOND = TestBroker.local();
     private static final String DATABASE = TestDatabase.create("inbound_follows_broker");
 
     static {
-        TestDatabase.pluginTablesWithBroker(DATABASE, port(FIRST));
-    }
-
-    private static TestBroker broker() {
-        return MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
-    }
-
-    private static int port(TestBroker broker) {
-        return Integer.parseInt(broker.url().replaceFirst(".*:", ""));
+        TestDatabase.pluginTablesWithBroker(DATABASE, FIRST.port());
     }
 
     @DynamicPropertySource
@@ -80,7 +70,7 @@ class InboundFollowsBrokerTest {
 
         // NEMO's customization page saves the row and the plugin NOTIFYs: the publishing
         // connection reloads and says BrokerSwitched
-        db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", port(SECOND));
+        db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", SECOND.port());
         db.execute("NOTIFY nemo_mqtt_reload");
         long switchedBy = System.currentTimeMillis() + WAIT.toMillis();
         while (!listensOn("telemetry-ingest", SECOND)) {
@@ -111,7 +101,7 @@ class InboundFollowsBrokerTest {
     /** The route's session is connected to the broker. */
     private boolean listensOn(String route, TestBroker broker) {
         return InboundLimitsTest.connected(camel, route) && camel.getRoute(route).getConsumer() instanceof PahoMqtt5Consumer consumer
-                && consumer.getClient() != null && consumer.getClient().getServerURI().endsWith(":" + port(broker));
+                && consumer.getClient() != null && consumer.getClient().getServerURI().endsWith(":" + broker.port());
     }
 
     /** Publishes readings of {@code machine} to the broker until one is stored: the session listens there. */

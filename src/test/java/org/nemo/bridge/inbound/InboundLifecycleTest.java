@@ -9,8 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.BridgeApplication;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
@@ -30,7 +28,7 @@ class InboundLifecycleTest {
 
     @Test
     void aBridgeRestartMidStreamLosesNothing() throws Exception {
-        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+        try (TestBroker broker = TestBroker.local()) {
             String database = TestDatabase.create("inbound_restart");
             JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
             ConfigurableApplicationContext bridge = start(broker, database);
@@ -71,7 +69,7 @@ class InboundLifecycleTest {
 
     @Test
     void aBrokerDownAtBootDelaysInboundButDoesNotStopTheBridge() throws Exception {
-        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+        try (TestBroker broker = TestBroker.local()) {
             String database = TestDatabase.create("inbound_broker_down");
             JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
             broker.stop();
@@ -89,7 +87,7 @@ class InboundLifecycleTest {
 
     @Test
     void twoInstancesInOneSharedGroupSplitTheReadingsAndStoreEachOnce() throws Exception {
-        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+        try (TestBroker broker = TestBroker.local()) {
             String database = TestDatabase.create("inbound_shared");
             JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
             try (ConfigurableApplicationContext first = start(broker, database, "bridge-a", "--bridge.inbound.shared-group=bridges");
@@ -139,7 +137,7 @@ class InboundLifecycleTest {
      */
     @Test
     void aLongDatabaseOutageUnderAStreamLosesNothingAndCatchesUpAtOnce() throws Exception {
-        try (TestBroker broker = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker()) {
+        try (TestBroker broker = TestBroker.local()) {
             String database = TestDatabase.create("inbound_outage");
             JdbcTemplate db = new JdbcTemplate(TestDatabase.dataSource(database));
             JdbcTemplate admin = new JdbcTemplate(TestDatabase.dataSource(database.replace("/inbound_outage", "/postgres")));

@@ -19,8 +19,6 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
@@ -49,7 +47,7 @@ class InboundLimitsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final int MAX_MACHINES = 25;
-    private static final TestBroker BROKER = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+    private static final TestBroker BROKER = TestBroker.local();
     private static final String DATABASE = TestDatabase.create("inbound_limits");
 
     @DynamicPropertySource

@@ -14,8 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.mqtt.HmacEnvelope;
-import org.nemo.bridge.support.HiveMqBroker;
-import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.Subscriber.Received;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.TestBroker;
@@ -44,7 +42,7 @@ class ExactPayloadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String KEY = "lab-shared-secret";
-    private static final TestBroker BROKER = MosquittoBroker.available() ? new MosquittoBroker() : new HiveMqBroker();
+    private static final TestBroker BROKER = TestBroker.local();
     private static final String DATABASE = TestDatabase.create("exact_payload");
 
     /** Non-ASCII from the Basic Multilingual Plane and beyond (an emoji is two UTF-16 units), escapes, no separators. */

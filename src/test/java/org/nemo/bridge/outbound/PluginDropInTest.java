@@ -1,6 +1,5 @@
 package org.nemo.bridge.outbound;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +52,7 @@ class PluginDropInTest {
     private static final String DATABASE = TestDatabase.create("plugin_dropin");
 
     static {
-        TestDatabase.pluginTablesWithBroker(DATABASE, port(FIRST));
+        TestDatabase.pluginTablesWithBroker(DATABASE, FIRST.port());
     }
 
     @DynamicPropertySource
@@ -88,7 +87,7 @@ class PluginDropInTest {
         db = new JdbcTemplate(dataSource);
         tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         db.update("UPDATE nemo_mqtt_mqttconfiguration SET enabled = true, broker_port = ?, use_hmac = false, updated_at = now()",
-                port(FIRST));
+                FIRST.port());
         db.execute("NOTIFY nemo_mqtt_reload");
         awaitConnectedTo(FIRST, Duration.ofSeconds(10));
     }
@@ -130,14 +129,14 @@ class PluginDropInTest {
     void editedBrokerSettingsMovePublishingWithinTwoSecondsWithAndWithoutNotify() throws InterruptedException {
         try (Subscriber first = new Subscriber(FIRST.url(), "nemo/#"); Subscriber second = new Subscriber(SECOND.url(), "nemo/#")) {
             // NEMO's customization page saves the row and the plugin NOTIFYs
-            db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", port(SECOND));
+            db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", SECOND.port());
             db.execute("NOTIFY nemo_mqtt_reload");
             awaitConnectedTo(SECOND, WITHIN_RELOAD);
             pluginWrites("nemo/reload/a", "after-notify", false);
             second.await(r -> r.topic().equals("nemo/reload/a"), 1, Duration.ofSeconds(5));
 
             // the same edit with the notification lost: the fingerprint check finds it
-            db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", port(FIRST));
+            db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?, updated_at = now()", FIRST.port());
             awaitConnectedTo(FIRST, WITHIN_RELOAD);
             pluginWrites("nemo/reload/b", "after-poll", false);
             first.await(r -> r.topic().equals("nemo/reload/b"), 1, Duration.ofSeconds(5));
@@ -213,7 +212,7 @@ class PluginDropInTest {
     void anEditByHandThatKeepsUpdatedAtMovesPublishingAndTheOldBrokerIsToldOffline() throws InterruptedException {
         SWITCHES.clear();
         // as an operator would in psql: no NOTIFY, updated_at as it was
-        db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?", port(SECOND));
+        db.update("UPDATE nemo_mqtt_mqttconfiguration SET broker_port = ?", SECOND.port());
         awaitConnectedTo(SECOND, WITHIN_RELOAD);
         try (Subscriber firstStatus = new Subscriber(FIRST.url(), "nemo/bridge/status")) {
             Subscriber.Received left = firstStatus.await(r -> true, 1, Duration.ofSeconds(5)).get(0);
@@ -230,8 +229,8 @@ class PluginDropInTest {
             moves = SWITCHES.stream().filter(s -> s.previous() != null).toList();
         }
         assertThat(moves).as("BrokerSwitched published once").hasSize(1);
-        assertThat(moves.get(0).previous().url()).endsWith(":" + port(FIRST));
-        assertThat(moves.get(0).next().url()).endsWith(":" + port(SECOND));
+        assertThat(moves.get(0).previous().url()).endsWith(":" + FIRST.port());
+        assertThat(moves.get(0).next().url()).endsWith(":" + SECOND.port());
     }
 
     static final List<BrokerSwitched> SWITCHES = new CopyOnWriteArrayList<>();
@@ -256,7 +255,7 @@ class PluginDropInTest {
 
     private void awaitConnectedTo(HiveMqBroker target, Duration within) throws InterruptedException {
         long deadline = System.currentTimeMillis() + within.toMillis();
-        while (!(broker.isConnected() && broker.brokerUrl().endsWith(":" + port(target)))) {
+        while (!(broker.isConnected() && broker.brokerUrl().endsWith(":" + target.port()))) {
             assertThat(System.currentTimeMillis()).as("connected to " + target.url()).isLessThan(deadline);
             Thread.sleep(50);
         }
@@ -268,9 +267,5 @@ class PluginDropInTest {
             assertThat(System.currentTimeMillis()).as("HMAC " + on).isLessThan(deadline);
             Thread.sleep(50);
         }
-    }
-
-    private static int port(HiveMqBroker broker) {
-        return URI.create(broker.url()).getPort();
     }
 }

@@ -2,16 +2,22 @@ package org.nemo.bridge.cluster;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Producer;
+import org.apache.camel.Route;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.component.master.MasterEndpoint;
+import org.apache.camel.support.RoutePolicySupport;
+import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.task.Tasks;
 import org.apache.camel.support.task.budget.Budgets;
 import org.slf4j.Logger;
@@ -24,17 +30,18 @@ import org.slf4j.LoggerFactory;
  * second after leadership is taken (a fixed delay in camel-master 4.17).
  * Without a cluster service every instance leads (a single instance).
  */
-public class Leadership {
+public class Leadership extends RoutePolicySupport {
 
     public static final String NAMESPACE = "bridge";
-    /** The route group of the leader's drains (routes/outbox.yaml, routes/plugin-queue.yaml). */
-    public static final String DRAINS = "drains";
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
 
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+    /** The routes with this as their route policy: the drains (routes/outbox.yaml, routes/plugin-queue.yaml). */
+    private final Set<String> drains = ConcurrentHashMap.newKeySet();
     private final Duration stepDownWait;
     private volatile boolean leader;
     private volatile boolean clustered;
+    private volatile CamelContext camelContext;
 
     /** @param stepDownWait how long a leader that steps down lets its master: routes finish the exchanges in hand */
     public Leadership(MeterRegistry registry, Duration stepDownWait) {
@@ -45,6 +52,7 @@ public class Leadership {
 
     /** Follows the cluster view once Camel has started it; without one, leads at once. */
     void attach(CamelContext camelContext, CamelClusterService service) throws Exception {
+        this.camelContext = camelContext;
         if (service == null) {
             changed(true);
             return;
@@ -65,6 +73,22 @@ public class Leadership {
         }
     }
 
+    /** A route with {@code routePolicy: leadership}: a new leader rings it once; one that steps down lets it finish its batch in hand. */
+    @Override
+    public void onInit(Route route) {
+        drains.add(route.getRouteId());
+    }
+
+    @Override
+    public void onRemove(Route route) {
+        drains.remove(route.getRouteId());
+    }
+
+    /** The ids of the routes whose batch in hand a leader stepping down waits for, besides its master: routes. */
+    public Set<String> drains() {
+        return Set.copyOf(drains);
+    }
+
     public void onChange(Consumer<Boolean> listener) {
         listeners.add(listener);
         listener.accept(leader);
@@ -81,7 +105,7 @@ public class Leadership {
     /**
      * A leader that steps down starts no new batch (the drains check {@link #isLeader()} per
      * wake-up and per message) but lets the exchanges in hand of its {@code master:} routes and
-     * of the routes in group {@value #DRAINS} finish before camel-master stops those consumers
+     * of the drains (the routes with this route policy) finish before camel-master stops those consumers
      * (which interrupts them): above all a drain's batch, published and acknowledged, is then
      * marked, so that no leader sends it again. Leadership is usually lost because the
      * database went away, and the mark needs the database: the drain's redelivery retries it,
@@ -90,7 +114,7 @@ public class Leadership {
      */
     private void awaitInHandDone(CamelContext camelContext) {
         List<String> leaders = camelContext.getRoutes().stream()
-                .filter(route -> route.getEndpoint() instanceof MasterEndpoint || DRAINS.equals(route.getGroup()))
+                .filter(route -> route.getEndpoint() instanceof MasterEndpoint || drains.contains(route.getRouteId()))
                 .map(route -> route.getRouteId())
                 .toList();
         Tasks.foregroundTask()
@@ -109,5 +133,35 @@ public class Leadership {
         }
         leader = nowLeader;
         listeners.forEach(l -> l.accept(nowLeader));
+        if (nowLeader) {
+            wakeDrains();
+        }
+    }
+
+    /**
+     * A follower's drains drop their wake-ups (their first step asks {@link #isLeader()}), so a
+     * new leader rings each drain once, on its own endpoint (a queue of one that discards when
+     * full): what was committed while it followed goes out now, not at the next poll.
+     */
+    private void wakeDrains() {
+        CamelContext context = camelContext;
+        if (context == null) {
+            return;
+        }
+        for (String id : drains) {
+            Route route = context.getRoute(id);
+            if (route == null) {
+                continue;
+            }
+            try {
+                Producer bell = route.getEndpoint().createProducer();
+                ServiceHelper.startService(bell);
+                bell.process(route.getEndpoint().createExchange());
+                ServiceHelper.stopService(bell);
+            } catch (Exception e) {
+                // the poll rings within bridge.outbox.poll-interval
+                LOG.debug("Could not wake {}: {}", id, e.getMessage());
+            }
+        }
     }
 }

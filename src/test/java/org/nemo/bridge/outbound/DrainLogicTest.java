@@ -24,6 +24,7 @@ import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
+import org.apache.camel.support.RoutePolicySupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,8 +54,8 @@ class DrainLogicTest {
     private static final String PUBLISH = "mock:mqtt-batch:outbox";
     private static final String AGAIN = "mock:seda:outbox-drain";
 
-    /** What the filter {@code ${bean:leadership?method=isLeader}} asks. */
-    public static final class Leader {
+    /** What the filter {@code ${bean:leadership?method=isLeader}} asks; also the drain's route policy. */
+    public static final class Leader extends RoutePolicySupport {
         volatile boolean leading = true;
 
         public boolean isLeader() {
@@ -191,15 +192,7 @@ class DrainLogicTest {
 
     @Test
     void withoutABrokerNothingIsFetchedAndTheDrainAsksAgainUntilItIsBack() throws Exception {
-        connection.up = false;
-        pending = List.of(row(1, "{}"));
-
-        CompletableFuture<Object> attempt = drain.asyncRequestBody("direct:drain", null);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (connection.asked.get() < 5) {
-            assertThat(System.currentTimeMillis()).as("the drain asks again").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        CompletableFuture<Object> attempt = drainWithoutBrokerUntilAsked(5);
         assertThat(mock(FETCH).getReceivedCounter()).as("fetched while no broker").isZero();
         assertThat(attempt).isNotDone();
 
@@ -211,15 +204,7 @@ class DrainLogicTest {
 
     @Test
     void aLeaderWaitingForTheBrokerStopsWaitingWhenItLosesLeadershipAndFetchesNothing() throws Exception {
-        connection.up = false;
-        pending = List.of(row(1, "{}"));
-
-        CompletableFuture<Object> attempt = drain.asyncRequestBody("direct:drain", null);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (connection.asked.get() < 3) {
-            assertThat(System.currentTimeMillis()).as("the drain asks again").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        CompletableFuture<Object> attempt = drainWithoutBrokerUntilAsked(3);
         leader.leading = false;
 
         // the wait ends with the broker's error (the drain's consumer logs it in one line), nothing fetched
@@ -231,6 +216,19 @@ class DrainLogicTest {
         assertThat(connection.asked).as("a follower does not ask again").hasValue(asked);
         assertThat(mock(FETCH).getReceivedCounter()).isZero();
         assertThat(mock(PUBLISH).getReceivedCounter()).isZero();
+    }
+
+    /** A drain of one pending row while the broker is away, once it asked for the broker so many times. */
+    private CompletableFuture<Object> drainWithoutBrokerUntilAsked(int times) throws InterruptedException {
+        connection.up = false;
+        pending = List.of(row(1, "{}"));
+        CompletableFuture<Object> attempt = drain.asyncRequestBody("direct:drain", null);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (connection.asked.get() < times) {
+            assertThat(System.currentTimeMillis()).as("the drain asks again").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        return attempt;
     }
 
     /** As the broker answers a batch: every row acknowledged but those it refuses, and those with a problem. */

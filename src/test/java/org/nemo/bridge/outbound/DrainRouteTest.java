@@ -166,6 +166,12 @@ class DrainRouteTest {
         assertThat(publishedIds()).contains(String.valueOf(id));
     }
 
+    @Test
+    void aLeaderSteppingDownWaitsForTheBatchInHandOfBothDrains() {
+        // the drains run on every instance, behind the leadership filter: the step-down knows them by their route policy
+        assertThat(leadership.drains()).containsExactlyInAnyOrder("outbox-drain", "plugin-queue-drain");
+    }
+
     /** Ends the bridge's leader session and holds the advisory lock on the rival connection before it can take it back. */
     private void takeLeadership(Connection rival, NemoLab lab) throws Exception {
         long key = ("mqtt-bridge/bridge").hashCode();

@@ -43,7 +43,7 @@ public class Leadership extends RoutePolicySupport {
     private volatile boolean clustered;
     private volatile CamelContext camelContext;
 
-    /** @param stepDownWait how long a leader that steps down lets its master: routes finish the exchanges in hand */
+    /** @param stepDownWait how long a leader that steps down lets its drains and master: routes finish the exchanges in hand */
     public Leadership(MeterRegistry registry, Duration stepDownWait) {
         this.stepDownWait = stepDownWait;
         Gauge.builder("nemo.bridge.leader", this, l -> l.leader ? 1 : 0)
@@ -105,8 +105,8 @@ public class Leadership extends RoutePolicySupport {
     /**
      * A leader that steps down starts no new batch (the drains check {@link #isLeader()} per
      * wake-up and per message) but lets the exchanges in hand of its {@code master:} routes and
-     * of the drains (the routes with this route policy) finish before camel-master stops those consumers
-     * (which interrupts them): above all a drain's batch, published and acknowledged, is then
+     * of the drains (the routes with this route policy) finish before camel-master stops its
+     * consumers (which interrupts them): above all a drain's batch, published and acknowledged, is then
      * marked, so that no leader sends it again. Leadership is usually lost because the
      * database went away, and the mark needs the database: the drain's redelivery retries it,
      * and this waits for it at most {@code bridge.cluster.step-down-wait}. A longer outage may
@@ -155,9 +155,12 @@ public class Leadership extends RoutePolicySupport {
             }
             try {
                 Producer bell = route.getEndpoint().createProducer();
-                ServiceHelper.startService(bell);
-                bell.process(route.getEndpoint().createExchange());
-                ServiceHelper.stopService(bell);
+                try {
+                    ServiceHelper.startService(bell);
+                    bell.process(route.getEndpoint().createExchange());
+                } finally {
+                    ServiceHelper.stopService(bell);
+                }
             } catch (Exception e) {
                 // the poll rings within bridge.outbox.poll-interval
                 LOG.debug("Could not wake {}: {}", id, e.getMessage());

@@ -271,7 +271,7 @@ public class OutboundMqttClient {
         MqttProperties properties = message.getProperties();
         // what the sender thread would refuse is refused here, for this message only. Printable
         // ASCII it takes as it is, one byte a character: such a message needs encoding here only
-        // when it may come near the broker's maximum packet size (a tenth of a drain's CPU otherwise)
+        // when it may come near the broker's maximum packet size (1.4 µs a message otherwise)
         long plainHeader = plainHeaderBound(topic, properties);
         if (plainHeader != Long.MAX_VALUE && payloadBytes + plainHeader <= maximumPacketSize) {
             return;

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.mqtt.BrokerSwitched;
 import org.nemo.bridge.support.Publisher;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestBroker;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -44,11 +45,8 @@ class InboundFollowsBrokerTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.config-source", () -> "database");
+        TestBridge.connectByPluginTable(registry, DATABASE);
         registry.add("bridge.mqtt.client-id", () -> "follows-broker");
-        registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
     }
 
     @AfterAll

@@ -18,6 +18,7 @@ import org.nemo.bridge.support.HiveMqBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
+import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -57,11 +58,8 @@ class PluginDropInTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("bridge.mqtt.config-source", () -> "database");
+        TestBridge.connectByPluginTable(registry, DATABASE);
         registry.add("bridge.outbox.poll-interval", () -> "500ms");
-        registry.add("bridge.mqtt.max-reconnect-delay", () -> "1s");
     }
 
     @AfterAll

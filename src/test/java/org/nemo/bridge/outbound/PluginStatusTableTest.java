@@ -1,6 +1,5 @@
 package org.nemo.bridge.outbound;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -52,8 +51,6 @@ class PluginStatusTableTest {
     }
 
     private static JdbcTemplate migrated(String name) {
-        String url = TestDatabase.createEmpty(name);
-        Flyway.configure().dataSource(TestDatabase.dataSource(url)).schemas("mqtt_bridge").createSchemas(true).load().migrate();
-        return new JdbcTemplate(TestDatabase.dataSource(url));
+        return new JdbcTemplate(TestDatabase.migrated(name));
     }
 }

@@ -7,6 +7,8 @@ import java.sql.Statement;
 
 import javax.sql.DataSource;
 
+import org.flywaydb.core.Flyway;
+
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -61,6 +63,13 @@ public final class TestDatabase {
             throw new IllegalStateException(e);
         }
         return server.getJdbcUrl("postgres", name);
+    }
+
+    /** A fresh database with the bridge's schema migrated by Flyway, without the service (nor NEMO's tables). */
+    public static DataSource migrated(String name) {
+        DataSource ds = dataSource(createEmpty(name));
+        Flyway.configure().dataSource(ds).schemas("mqtt_bridge").createSchemas(true).load().migrate();
+        return ds;
     }
 
     public static DataSource dataSource(String url) {

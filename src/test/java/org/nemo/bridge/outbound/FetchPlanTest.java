@@ -7,6 +7,7 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -28,6 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with EXPLAIN ANALYZE on real PostgreSQL, may produce at most twice the batch. Before, the
  * outbox's fetch joined every pending row against the batch (2.8 s a fetch with 66,000 pending)
  * and the plugin queue's hashed the whole queue table, which keeps every row it processed.
+ * What the plugin queue's fetch does with a row over the size limit, which the rewrite touched,
+ * is checked here too.
  */
 class FetchPlanTest {
 
@@ -101,6 +104,29 @@ class FetchPlanTest {
         // bridge adds at start where it may (db/nemo/triggers.sql), which this database, migrated
         // without the service, lacks: bounded after it
         assertThat(overBound(plans.get(0), true)).as("plan nodes past the head producing more than %d rows", 2 * BATCH).isEmpty();
+    }
+
+    @Test
+    void anOversizedPluginRowIsSetAsideByTheFetchWithoutItsPayload() {
+        DataSource ds = TestDatabase.migrated("fetch_plan_plugin_oversized");
+        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+        JdbcTemplate db = new JdbcTemplate(ds);
+        String insert = "INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
+                + " VALUES ('nemo/x', ?, 1, false, false, now()) RETURNING id";
+        long before = db.queryForObject(insert, Long.class, "{\"n\":1}");
+        long large = db.queryForObject(insert, Long.class, "{\"blob\":\"" + "x".repeat(300_000) + "\"}");
+        long after = db.queryForObject(insert, Long.class, "{\"n\":2}");
+
+        List<Map<String, Object>> batch = db.queryForList("SELECT id, payload, dead_reason FROM mqtt_bridge.plugin_queue_fetch(100, 262144, 8388608)");
+        assertThat(batch).extracting(row -> ((Number) row.get("id")).longValue()).containsExactly(before, large, after);
+        assertThat(batch.get(1).get("payload")).isNull();
+        assertThat((String) batch.get(1).get("dead_reason")).contains("over bridge.mqtt.max-payload-bytes (262144)");
+        assertThat(batch.get(0).get("dead_reason")).isNull();
+        assertThat(db.queryForObject("SELECT last_error FROM mqtt_bridge.plugin_queue_dead WHERE queue_id = ?", String.class, large))
+                .contains("300011 bytes");
+        // set aside: the next fetch skips it
+        assertThat(db.queryForList("SELECT id FROM mqtt_bridge.plugin_queue_fetch(100, 262144, 8388608)", Long.class))
+                .containsExactly(before, after);
     }
 
     /** Each plan node (outside the CTE head, if asked) that produced more than twice the batch. */

@@ -27,9 +27,7 @@ import org.nemo.bridge.config.ServiceJvm;
 import org.nemo.bridge.support.MosquittoBroker;
 import org.nemo.bridge.support.NemoLab;
 import org.nemo.bridge.support.TestDatabase;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 /**
  * The performance benchmark (issue 7, docs/BENCHMARKS.md). Starts an embedded PostgreSQL and a
@@ -193,7 +191,7 @@ public final class Bench {
         if (STATEMENTS) {
             new JdbcTemplate(dataSource).execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         }
-        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(dataSource);
+        TestDatabase.pluginTables(dataSource);
         // the bridge's schema, migrated here so that the baseline finds the same outbox,
         // enqueue() and triggers; the bridge's own Flyway then finds nothing left to do
         Flyway.configure().dataSource(dataSource).schemas("mqtt_bridge").createSchemas(true)

@@ -17,9 +17,7 @@ import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -53,7 +51,7 @@ class HostileOutboundTest {
     private static final String DATABASE = TestDatabase.create("hostile_outbound");
 
     static {
-        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(TestDatabase.dataSource(DATABASE));
+        TestDatabase.pluginTables(TestDatabase.dataSource(DATABASE));
     }
 
     @DynamicPropertySource

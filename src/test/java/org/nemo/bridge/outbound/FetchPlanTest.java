@@ -16,9 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.nemo.bridge.config.ClasspathText;
 import org.nemo.bridge.support.TestDatabase;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,7 +66,7 @@ class FetchPlanTest {
     @Test
     void thePluginQueueFetchReadsItsBatchFromTheQueueTable() throws Exception {
         DataSource ds = TestDatabase.migrated("fetch_plan_plugin");
-        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+        TestDatabase.pluginTables(ds);
         JdbcTemplate db = new JdbcTemplate(ds);
         db.execute("ALTER TABLE nemo_mqtt_mqtt_eventqueue SET (autovacuum_enabled = false)");
         String rows = "INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
@@ -109,7 +107,7 @@ class FetchPlanTest {
     @Test
     void anOversizedPluginRowIsSetAsideByTheFetchWithoutItsPayload() {
         DataSource ds = TestDatabase.migrated("fetch_plan_plugin_oversized");
-        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+        TestDatabase.pluginTables(ds);
         JdbcTemplate db = new JdbcTemplate(ds);
         String insert = "INSERT INTO nemo_mqtt_mqtt_eventqueue (topic, payload, qos, retain, processed, created_at)"
                 + " VALUES ('nemo/x', ?, 1, false, false, now()) RETURNING id";

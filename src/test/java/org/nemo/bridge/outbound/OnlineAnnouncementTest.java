@@ -19,11 +19,9 @@ import org.nemo.bridge.support.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -51,7 +49,7 @@ class OnlineAnnouncementTest {
 
         static {
             DataSource ds = TestDatabase.dataSource(DATABASE);
-            new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+            TestDatabase.pluginTables(ds);
             QUEUED_BEFORE_START = OutboxRows.pluginRow(new JdbcTemplate(ds), "nemo/tools/7/enabled", "{\"event\": \"tool_enabled\"}");
         }
     }

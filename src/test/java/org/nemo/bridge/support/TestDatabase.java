@@ -84,11 +84,16 @@ public final class TestDatabase {
      */
     public static void pluginTablesWithBroker(String url, int brokerPort) {
         DataSource ds = dataSource(url);
-        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(ds);
+        pluginTables(ds);
         new JdbcTemplate(ds).update("INSERT INTO nemo_mqtt_mqttconfiguration (name, enabled, broker_host, broker_port, keepalive,"
                 + " client_id, use_hmac, hmac_algorithm, topic_prefix, created_at, updated_at)"
                 + " VALUES ('default', true, '127.0.0.1', ?, 60, 'nemo-mqtt-client', false, 'sha256', 'nemo', now(), now())",
                 brokerPort);
+    }
+
+    /** The Django plugin's tables, as its migrations make them, empty. */
+    public static void pluginTables(DataSource dataSource) {
+        new ResourceDatabasePopulator(new ClassPathResource("plugin/nemo-mqtt-plugin-tables.sql")).execute(dataSource);
     }
 
     public static void nemoTables(DataSource dataSource) {

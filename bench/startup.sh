@@ -35,7 +35,7 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
 train() {
   (cd "$work/app" && SPRING_DATASOURCE_URL=jdbc:postgresql://127.0.0.1:1/training BRIDGE_MQTT_BROKER_URL=tcp://127.0.0.1:1 \
     BRIDGE_ADMIN_PASSWORD=training SPRING_FLYWAY_ENABLED=false SERVER_PORT=0 \
-    "$java" $flags "$@" -Dspring.context.exit=onRefresh -jar "$work/app/nemo-mqtt-bridge.jar" > "$work/training.log" 2>&1) \
+    "$java" $flags "$@" -Dbridge.training-run=true -jar "$work/app/nemo-mqtt-bridge.jar" > "$work/training.log" 2>&1) \
     || { echo "the training run failed:"; tail -20 "$work/training.log"; exit 1; }
 }
 start_jar=$jar

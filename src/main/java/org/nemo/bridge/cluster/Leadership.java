@@ -68,7 +68,8 @@ public class Leadership extends RoutePolicySupport {
         view.addEventListener((CamelClusterEventListener.Leadership) (v, leaderMember) ->
                 changed(leaderMember != null && leaderMember.isLocal()));
         changed(view.getLeader().map(m -> m.isLocal()).orElse(false));
-        if (!leader) {
+        // PostgresLeaderElection says so itself once its first check found the lock taken
+        if (!leader && !(service instanceof PostgresLeaderElection)) {
             LOG.info("Waiting for leadership of '{}': another instance may be publishing", NAMESPACE);
         }
     }

@@ -73,6 +73,8 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
         private volatile Connection connection;
         private volatile boolean leader;
         private long lockedAt;
+        /** "Waiting" was said since this instance last led or started: once per state change. */
+        private boolean saidWaiting;
 
         View(PostgresLeaderElection service, String namespace) {
             super(service, namespace);
@@ -143,7 +145,9 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
                         s.setLong(1, lockKey);
                         try (ResultSet rs = s.executeQuery()) {
                             rs.next();
-                            if (rs.getBoolean(1)) {
+                            if (!rs.getBoolean(1)) {
+                                waiting();
+                            } else {
                                 lockedAt = System.currentTimeMillis();
                                 if (anotherLeaderSeenLately()) {
                                     LOG.info("Took the lock for '{}'; leading in {} ms, once the previous leader has surely stopped",
@@ -215,11 +219,19 @@ public class PostgresLeaderElection extends AbstractCamelClusterService<Postgres
             }
         }
 
+        private void waiting() {
+            if (!saidWaiting) {
+                saidWaiting = true;
+                LOG.info("Waiting for leadership of '{}': another instance holds the lock and publishes", getNamespace());
+            }
+        }
+
         private synchronized void step(boolean nowLeader, String why) {
             if (leader == nowLeader) {
                 return;
             }
             leader = nowLeader;
+            saidWaiting = false;
             LOG.info(nowLeader ? "Leader for '{}' ({}): this instance publishes" : "No longer leader for '{}' ({})",
                     getNamespace(), why);
             if (!nowLeader) {

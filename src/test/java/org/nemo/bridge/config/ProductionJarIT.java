@@ -234,14 +234,18 @@ class ProductionJarIT {
         return app;
     }
 
-    /** The training run exits 0 and writes the cache; the service started with it publishes an event. */
+    /**
+     * The training run exits 0 and writes the cache; the service started with it publishes an
+     * event, and the classes that load and start the routes come from the cache: the training
+     * went through the whole start, not only the context's refresh.
+     */
     private void trainsThenPublishes(Path app, String java, List<String> trainingFlags, String cache, List<String> runFlags,
             String jar, String event) throws Exception {
         List<String> flags = List.of("-Xms32m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
         List<String> training = new ArrayList<>(List.of(java));
         training.addAll(flags);
         training.addAll(trainingFlags);
-        training.addAll(List.of("-Dspring.context.exit=onRefresh", "-jar", jar,
+        training.addAll(List.of("-Dbridge.training-run=true", "-jar", jar,
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/cds-training",
                 "--bridge.mqtt.broker-url=tcp://127.0.0.1:1", "--bridge.admin.password=cds-training",
                 "--spring.flyway.enabled=false", "--server.port=0"));
@@ -251,7 +255,7 @@ class ProductionJarIT {
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(flags);
         command.addAll(runFlags);
-        command.addAll(List.of("-jar", jar));
+        command.addAll(List.of("-Xlog:class+load=info:file=classes.log", "-jar", jar));
         command.addAll(connected());
         Process bridge = launch(app, command, app.resolve("bridge.log"));
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/" + event)) {
@@ -259,6 +263,11 @@ class ProductionJarIT {
             new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
                     .queryForObject("SELECT mqtt_bridge.enqueue('" + event + "', '{}'::jsonb)", Long.class);
             display.awaitOne("nemo/events/" + event, Duration.ofSeconds(30));
+            List<String> loaded = Files.readAllLines(app.resolve("classes.log"));
+            for (String routeStart : List.of("org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader", "org.apache.camel.reifier.RouteReifier",
+                    "org.eclipse.paho.mqttv5.client.internal.ClientComms")) {
+                assertThat(loaded).as(routeStart + " from the cache").anyMatch(l -> l.contains(" " + routeStart + " source: shared objects file"));
+            }
         } finally {
             bridge.destroy();
             if (!bridge.waitFor(30, TimeUnit.SECONDS)) {

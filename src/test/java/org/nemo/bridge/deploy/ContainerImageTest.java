@@ -48,7 +48,7 @@ class ContainerImageTest {
         // both stages on a JVM that has the AOT cache (JEP 483/514: Java 25); the jar targets 17
         assertThat(lines.stream().filter(l -> l.startsWith("FROM "))).allMatch(l -> l.startsWith("FROM eclipse-temurin:25-"));
         String training = lines.stream().filter(l -> l.contains("-XX:AOTCacheOutput=bridge.aot")).findFirst().orElseThrow();
-        assertThat(training).startsWith("RUN ").contains("-Dspring.context.exit=onRefresh", "SPRING_FLYWAY_ENABLED=false",
+        assertThat(training).startsWith("RUN ").contains("-Dbridge.training-run=true", "SPRING_FLYWAY_ENABLED=false",
                 "-jar nemo-mqtt-bridge.jar");
         // trained with the flags it runs with: ENV before the training run
         assertThat(lines.indexOf(training)).isGreaterThan(

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nemo.bridge.BridgeApplication;
 import org.nemo.bridge.mqtt.BrokerConnection;
 import org.nemo.bridge.support.HiveMqBroker;
@@ -15,6 +16,8 @@ import org.nemo.bridge.support.Subscriber;
 import org.nemo.bridge.support.Subscriber.Received;
 import org.nemo.bridge.support.TestDatabase;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,6 +28,7 @@ import org.nemo.bridge.cluster.Leadership;
  * (a redeploy, or its database session cut) the other takes over within 10 s, announces
  * online again, and every event still arrives once.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class LeaderTakeoverTest {
 
     private static final Duration TAKEOVER = Duration.ofSeconds(10);
@@ -51,7 +55,7 @@ class LeaderTakeoverTest {
     }
 
     @Test
-    void exactlyOneInstancePublishesAndAnotherTakesOverWithinTenSeconds() throws Exception {
+    void exactlyOneInstancePublishesAndAnotherTakesOverWithinTenSeconds(CapturedOutput output) throws Exception {
         NemoLab lab = new NemoLab(TestDatabase.dataSource(DATABASE));
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/#")) {
             ConfigurableApplicationContext first = instance();
@@ -108,6 +112,12 @@ class LeaderTakeoverTest {
                     .isZero();
             second.close();
             third.close();
+            // one line per follower's wait, not one per check (every second here): the second and
+            // the third instance each waited, and the one of them that lost the lock at the cut
+            // waited again
+            long waits = output.getOut().lines()
+                    .filter(l -> l.contains("Waiting for leadership of 'bridge': another instance holds the lock")).count();
+            assertThat(waits).isBetween(2L, 3L);
         }
     }
 

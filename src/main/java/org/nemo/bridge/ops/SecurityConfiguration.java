@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,9 +26,9 @@ import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
@@ -143,8 +144,16 @@ public class SecurityConfiguration {
                         + "set bridge.admin.password to log in", file.toAbsolutePath(), e.getMessage());
             }
         }
-        String encoded = password.startsWith("{") ? password : encoder.encode(password);
-        return new InMemoryUserDetailsManager(User.withUsername(admin.username()).password(encoded).roles("ADMIN").build());
+        String given = password;
+        // a plain password is hashed at the first login, not during the start (BCrypt: ~70 ms of it)
+        AtomicReference<String> encoded = new AtomicReference<>();
+        return username -> {
+            if (!admin.username().equalsIgnoreCase(username)) {
+                throw new UsernameNotFoundException(username);
+            }
+            String hash = encoded.updateAndGet(known -> known != null ? known : given.startsWith("{") ? given : encoder.encode(given));
+            return User.withUsername(admin.username()).password(hash).roles("ADMIN").build();
+        };
     }
 
     /** Created with mode 0600 before the password is written, so that it is never readable by others. */

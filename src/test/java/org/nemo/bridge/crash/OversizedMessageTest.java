@@ -93,9 +93,11 @@ class OversizedMessageTest {
                     // readings stay readable, none can be stored
                     st.execute("LOCK TABLE mqtt_bridge.telemetry IN EXCLUSIVE MODE");
                 }
-                second.awaitStarted(120_000);
-                // the broker starts sending once the telemetry session is back; the database stays slow for a while longer
-                long connectDeadline = System.currentTimeMillis() + 60_000;
+                // the broker starts sending once the telemetry session is back; the database stays slow for a while longer.
+                // The start itself waits for the readings in hand (the session's SUBACK comes behind them), so it is
+                // not awaited here: awaiting it while holding the lock stalled both until the session's keep-alive
+                // gave up (60 s)
+                long connectDeadline = System.currentTimeMillis() + 120_000;
                 while (!second.logContains("-telemetry connected")) {
                     assertThat(System.currentTimeMillis()).as("the telemetry session reconnected").isLessThan(connectDeadline);
                     assertThat(second.isAlive()).isTrue();
@@ -108,6 +110,10 @@ class OversizedMessageTest {
                     Thread.sleep(500);
                 }
                 lock.commit();
+                // once the database takes the readings the start goes on, on the same session
+                second.awaitStarted(30_000);
+                assertThat(second.logContains("Timed out")).as("the telemetry session kept its connection; see %s",
+                        second.log().toAbsolutePath()).isFalse();
                 long deadline = System.currentTimeMillis() + 180_000;
                 int stored;
                 while ((stored = db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'big'",

@@ -11,7 +11,9 @@
 #                       (docs/deploy.md), /usr/bin/java or STARTUP_JAVA
 #   STARTUP_MODE=image  as docker/Dockerfile: the layers extracted, Java 25 (STARTUP_JAVA25, else
 #                       the first under /usr/lib/jvm) with the AOT cache trained as the image trains it
-#   STARTUP_MODE=plain  java -jar with no flag at all (the JVM's defaults)
+#   STARTUP_MODE=plain  java -jar with no flag at all: the jar starts the service in a second JVM of
+#                       the shipped size, from a copy extracted on the first run, whose stop writes
+#                       the class-data archive the later runs map
 #   STARTUP_RUNS=5 STARTUP_DB=bridge_startup PGHOST=127.0.0.1 PGPORT=5432 MQTT_HOST=127.0.0.1 MQTT_PORT=1883
 #   STARTUP_JAVA_OPTS='...' replaces the Dockerfile's flags
 set -euo pipefail
@@ -41,7 +43,9 @@ train() {
 start_jar=$jar
 case "$mode" in
   jar) ;;
-  plain) flags= ;;
+  # the first run extracts the jar and its JVM writes the class-data archive when it stops; the
+  # others start from the extracted jar with it (a cache of this run's own, not the user's)
+  plain) flags=; export BRIDGE_JVM_CACHE=${BRIDGE_JVM_CACHE:-$work/cache} ;;
   unit)
     java=${STARTUP_JAVA:-/usr/bin/java}
     "$java" -Djarmode=tools -jar "$jar" extract --destination "$work/app" >/dev/null

@@ -5,7 +5,6 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.nemo.bridge.config.DerivedSettings;
 import org.nemo.bridge.config.NemoTriggers;
 import org.nemo.bridge.config.RequiredSettings;
-import org.nemo.bridge.config.ServiceJvm;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
 
@@ -29,9 +28,8 @@ public class BridgeApplication {
         return new NemoTriggers();
     }
 
+    /** The service in this JVM; {@code java -jar} starts at {@link org.nemo.bridge.config.ServiceJvm#main}, which may choose another. */
     public static void main(String[] args) {
-        // java -jar with the JVM's default heap: the service runs in a JVM of the shipped size
-        ServiceJvm.runSizedIfUnsized(args);
         try {
             SpringApplication.run(BridgeApplication.class, args);
         } catch (RuntimeException | Error failed) {

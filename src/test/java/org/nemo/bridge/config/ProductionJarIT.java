@@ -155,33 +155,66 @@ class ProductionJarIT {
     /**
      * A plain {@code java -jar} with no heap setting (the README's first example): the service runs
      * in a JVM of the shipped size (jvm.options: a 128 MB heap, not a quarter of the RAM) and
-     * publishes; stopping the started JVM stops the service's, which leaves no process behind.
+     * publishes; stopping the started JVM stops the service's, which leaves no process behind. The
+     * first start extracts the jar into the cache and its stop writes the class-data archive; the
+     * next start runs the service from the extracted jar with the archive mapped.
      */
     @Test
-    void aPlainJavaDashJarRunsTheServiceInAJvmOfTheShippedSizeAndStopsIt() throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+    void aPlainJavaDashJarRunsTheServiceInAJvmOfTheShippedSizeWhichMapsTheClassesItsFirstRunLoaded() throws Exception {
+        Path cache = elsewhere.resolve("cache");
+        String first = plainJavaDashJar(cache, "plain_jar", List.of()).log();
+        assertThat(first).contains("Extracted " + JAR + " into " + cache, "Class-data archive written: " + cache);
+        try (var dirs = Files.list(cache)) {
+            assertThat(dirs.toList()).singleElement()
+                    .satisfies(dir -> assertThat(dir.resolve("bridge.jsa")).isNotEmptyFile())
+                    .satisfies(dir -> assertThat(dir.resolve("app").resolve("nemo-mqtt-bridge.jar")).isRegularFile());
+        }
+
+        PlainRun second = plainJavaDashJar(cache, "plain_jar_again", List.of("-Xlog:class+load=info:file=classes-%p.log"));
+        assertThat(second.log()).doesNotContain("Extracted ").doesNotContain("Class-data archive written");
+        List<String> loaded = Files.readAllLines(elsewhere.resolve("classes-" + second.servicePid() + ".log"));
+        assertThat(loaded).as("the service's classes from the archive")
+                .anyMatch(l -> l.contains(" org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader source: shared objects file"))
+                .anyMatch(l -> l.contains(" org.nemo.bridge.BridgeApplication source: shared objects file"));
+    }
+
+    private record PlainRun(String log, long servicePid) {
+    }
+
+    /** One start of {@code java [flags] -jar JAR} with the class cache in {@code cache}, until an event was published and it stopped. */
+    private PlainRun plainJavaDashJar(Path cache, String event, List<String> flags) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(flags);
+        command.addAll(List.of("-jar", JAR.toString()));
         command.addAll(connected());
-        Process launcher = launch(elsewhere, command, elsewhere.resolve("bridge.log"));
+        Path log = elsewhere.resolve(event + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.startsWith("CAMEL_")
+                || k.equals("JAVA_TOOL_OPTIONS"));
+        builder.environment().put(ClassCache.SWITCH, cache.toString());
+        Process launcher = builder.start();
         ProcessHandle service = null;
-        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/plain_jar")) {
-            awaitLog(launcher, "Started BridgeApplication");
+        try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/" + event)) {
+            awaitLog(log, launcher, "Started BridgeApplication");
             List<ProcessHandle> children = launcher.children().toList();
             assertThat(children).as("the service's JVM").hasSize(1);
             service = children.get(0);
             assertThat(service.info().arguments().map(List::of).orElseThrow()).contains("-Xmx128m", "-XX:+UseSerialGC", "-jar");
             new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
-                    .queryForObject("SELECT mqtt_bridge.enqueue('plain_jar', '{}'::jsonb)", Long.class);
-            display.awaitOne("nemo/events/plain_jar", Duration.ofSeconds(30));
+                    .queryForObject("SELECT mqtt_bridge.enqueue('" + event + "', '{}'::jsonb)", Long.class);
+            display.awaitOne("nemo/events/" + event, Duration.ofSeconds(30));
         } finally {
             launcher.destroy();
-            if (!launcher.waitFor(40, TimeUnit.SECONDS)) {
+            if (!launcher.waitFor(60, TimeUnit.SECONDS)) {
                 launcher.destroyForcibly();
             }
         }
         assertThat(service.isAlive()).as("the service's JVM after the launcher stopped").isFalse();
+        String text = Files.readString(log);
         // a graceful stop: the leader handed its leadership over
-        assertThat(Files.readString(elsewhere.resolve("bridge.log"))).contains("No longer leader for 'bridge' (stopping)");
+        assertThat(text).contains("No longer leader for 'bridge' (stopping)");
+        return new PlainRun(text, service.pid());
     }
 
     /**

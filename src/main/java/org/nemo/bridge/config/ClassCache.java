@@ -1,0 +1,180 @@
+package org.nemo.bridge.config;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * What the systemd install does to the jar by hand (docs/deploy.md), done by a plain
+ * {@code java -jar} for itself: the jar extracted once into a cache directory, since class-data
+ * sharing maps classes from plain jars only, and a class-data archive of the classes the service
+ * loaded, written by the JVM when the first run from the extracted jar stops. Later starts map
+ * those classes instead of loading them: about half the CPU of a start (docs/BENCHMARKS.md).
+ * <p>
+ * The cache is {@code $BRIDGE_JVM_CACHE}, else {@code $XDG_CACHE_HOME/nemo-mqtt-bridge}, else
+ * {@code ~/.cache/nemo-mqtt-bridge}: one directory per jar path, emptied and filled again when
+ * the jar or the JVM changes. {@code BRIDGE_JVM_CACHE=off}, or a cache that cannot be written,
+ * runs the service from the jar itself, as before. An archive is kept only from a run that
+ * started and stopped cleanly; one the JVM cannot map (another JVM build) costs start-up time,
+ * never the start.
+ */
+final class ClassCache {
+
+    /** A directory for the cache, or {@code off}. */
+    static final String SWITCH = "BRIDGE_JVM_CACHE";
+    /** Set for the run that writes the archive: the file {@link ServiceJvmStarted} creates once the service started. */
+    static final String STARTED_FILE = "bridge.service-jvm.started-file";
+    private static final String ARCHIVE = "bridge.jsa";
+    /** A clean stop: exit, SIGINT (Ctrl-C), SIGTERM. */
+    private static final List<Integer> CLEAN_EXITS = List.of(0, 130, 143);
+
+    private final Path dir;
+    private final Path jar;
+    private final Path archive;
+    private final Path writing;
+    private final Path started;
+    private boolean ran;
+
+    private ClassCache(Path dir, String jarName) {
+        this.dir = dir;
+        this.jar = dir.resolve("app").resolve(jarName);
+        this.archive = dir.resolve(ARCHIVE);
+        long pid = ProcessHandle.current().pid();
+        this.writing = dir.resolve(ARCHIVE + "." + pid + ".writing");
+        this.started = dir.resolve("started." + pid);
+    }
+
+    /**
+     * The cache of {@code jar} for the JVM {@code java}, extracted now if it holds no copy of
+     * this jar for this JVM; null, after one line saying why, when there is to be none.
+     */
+    static ClassCache of(Path jar, String java) {
+        String setting = System.getenv(SWITCH);
+        if ("off".equalsIgnoreCase(setting)) {
+            return null;
+        }
+        try {
+            Path jarPath = jar.toAbsolutePath().normalize();
+            Path dir = root(setting).resolve(hash(jarPath.toString()).substring(0, 16));
+            Files.createDirectories(dir);
+            String source = String.join("\n", jarPath.toString(), Long.toString(Files.size(jarPath)),
+                    Files.getLastModifiedTime(jarPath).toString(), System.getProperty("java.home"),
+                    System.getProperty("java.vm.version"));
+            // two starts of one jar at once (a leader and its standby on one host) extract it once
+            try (FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockFile.lock()) {
+                Path stamp = dir.resolve("source");
+                if (!Files.isRegularFile(stamp) || !Files.readString(stamp).equals(source)) {
+                    empty(dir, List.of(dir.resolve("lock")));
+                    extract(java, jarPath, dir.resolve("app"));
+                    Files.writeString(stamp, source);
+                    System.err.println("Extracted " + jarPath + " into " + dir + " for class-data sharing; the JVM writes the "
+                            + "class-data archive when this run stops, and later starts take about half the CPU ("
+                            + SWITCH + "=off to run from the jar)");
+                }
+                leftByStoppedLaunchers(dir);
+            }
+            return new ClassCache(dir, jarPath.getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("No class-data cache (" + e.getMessage() + "): running the service from the jar, with a slower "
+                    + "start; set " + SWITCH + " to a directory it may write, or to off");
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The extracted jar the service runs from. */
+    Path jar() {
+        return jar;
+    }
+
+    /** The archive to map, or, while there is none, where the JVM writes it at exit and the file that says the service started. */
+    List<String> flags() {
+        if (Files.isRegularFile(archive)) {
+            return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=error");
+        }
+        return List.of("-XX:ArchiveClassesAtExit=" + writing, "-Xlog:cds=error", "-D" + STARTED_FILE + "=" + started);
+    }
+
+    /** After the service's JVM exited (once, from whichever thread saw it first): the archive it wrote is kept if that run started and stopped cleanly. */
+    synchronized void afterRun(int exitCode) {
+        if (ran) {
+            return;
+        }
+        ran = true;
+        try {
+            if (Files.isRegularFile(writing) && Files.exists(started) && CLEAN_EXITS.contains(exitCode)) {
+                Files.move(writing, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                System.err.println("Class-data archive written: " + archive);
+            }
+            Files.deleteIfExists(writing);
+            Files.deleteIfExists(started);
+        } catch (IOException e) {
+            System.err.println("The class-data archive was not kept (" + e.getMessage() + "); the next run writes it again");
+        }
+    }
+
+    /** An archive being written, or a started file, whose launcher was killed before it could keep or remove it. */
+    private static void leftByStoppedLaunchers(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                String pid = name.startsWith("started.") ? name.substring("started.".length())
+                        : name.startsWith(ARCHIVE + ".") && name.endsWith(".writing") ? name.substring(ARCHIVE.length() + 1, name.length() - ".writing".length()) : null;
+                if (pid != null && pid.chars().allMatch(Character::isDigit) && !pid.isEmpty()
+                        && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    private static Path root(String setting) {
+        if (setting != null && !setting.isBlank()) {
+            return Path.of(setting);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("nemo-mqtt-bridge");
+    }
+
+    /** Spring Boot's own extraction (the jar's tools mode), as docs/deploy.md runs it. */
+    private static void extract(String java, Path jar, Path into) throws IOException, InterruptedException {
+        Process tools = new ProcessBuilder(java, "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", into.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!tools.waitFor(120, TimeUnit.SECONDS) || tools.exitValue() != 0) {
+            tools.destroyForcibly();
+            throw new IOException("extracting the jar into " + into + " failed");
+        }
+    }
+
+    private static void empty(Path dir, List<Path> keep) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir) && !keep.contains(p)).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static String hash(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

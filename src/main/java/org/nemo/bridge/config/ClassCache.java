@@ -24,8 +24,9 @@ import java.util.stream.Stream;
  * those classes instead of loading them: about half the CPU of a start (docs/BENCHMARKS.md).
  * <p>
  * The cache is {@code $BRIDGE_JVM_CACHE}, else {@code $XDG_CACHE_HOME/nemo-mqtt-bridge}, else
- * {@code ~/.cache/nemo-mqtt-bridge}: one directory per jar path, emptied and filled again when
- * the jar or the JVM changes. {@code BRIDGE_JVM_CACHE=off}, or a cache that cannot be written,
+ * {@code ~/.cache/nemo-mqtt-bridge}: a directory per jar path, holding a copy per jar file and
+ * JVM; a copy no running service uses is removed when another is made (a rebuilt jar, a Java
+ * update), never one a service still loads classes from. {@code BRIDGE_JVM_CACHE=off}, or a cache that cannot be written,
  * runs the service from the jar itself, as before. An archive is kept only from a run that
  * started and stopped cleanly; one the JVM cannot map (another JVM build) costs start-up time,
  * never the start.
@@ -40,15 +41,16 @@ final class ClassCache {
     /** A clean stop: exit, SIGINT (Ctrl-C), SIGTERM. */
     private static final List<Integer> CLEAN_EXITS = List.of(0, 130, 143);
 
-    private final Path dir;
+    /** Open while this JVM runs: its shared lock keeps the copy from being removed as unused. */
+    private final FileChannel inUse;
     private final Path jar;
     private final Path archive;
     private final Path writing;
     private final Path started;
     private boolean ran;
 
-    private ClassCache(Path dir, String jarName) {
-        this.dir = dir;
+    private ClassCache(Path dir, String jarName, FileChannel inUse) {
+        this.inUse = inUse;
         this.jar = dir.resolve("app").resolve(jarName);
         this.archive = dir.resolve(ARCHIVE);
         long pid = ProcessHandle.current().pid();
@@ -65,30 +67,42 @@ final class ClassCache {
         if ("off".equalsIgnoreCase(setting)) {
             return null;
         }
+        return in(root(setting), jar, java);
+    }
+
+    /** {@link #of} with the cache in {@code root}. */
+    static ClassCache in(Path root, Path jar, String java) {
         try {
             Path jarPath = jar.toAbsolutePath().normalize();
-            Path dir = root(setting).resolve(hash(jarPath.toString()).substring(0, 16));
-            Files.createDirectories(dir);
+            Path jarCache = root.resolve(hash(jarPath.toString()));
             String source = String.join("\n", jarPath.toString(), Long.toString(Files.size(jarPath)),
                     Files.getLastModifiedTime(jarPath).toString(), System.getProperty("java.home"),
                     System.getProperty("java.vm.version"));
+            Path dir = jarCache.resolve(hash(source));
+            Files.createDirectories(dir);
             // two starts of one jar at once (a leader and its standby on one host) extract it once
-            try (FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = lockFile.lock()) {
+            try (FileChannel setupFile = FileChannel.open(jarCache.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock setup = setupFile.lock()) {
                 Path stamp = dir.resolve("source");
-                if (!Files.isRegularFile(stamp) || !Files.readString(stamp).equals(source)) {
-                    empty(dir, List.of(dir.resolve("lock")));
+                if (!Files.isRegularFile(stamp)) {
+                    empty(dir);
                     extract(java, jarPath, dir.resolve("app"));
                     Files.writeString(stamp, source);
                     System.err.println("Extracted " + jarPath + " into " + dir + " for class-data sharing; the JVM writes the "
                             + "class-data archive when this run stops, and later starts take about half the CPU ("
                             + SWITCH + "=off to run from the jar)");
                 }
+                // held while this JVM runs (the channel is kept: a collected one closes and lets go):
+                // the copy an earlier jar or JVM left is removed once no service runs from it
+                FileChannel inUse = FileChannel.open(dir.resolve("in-use"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
+                inUse.lock(0, Long.MAX_VALUE, true);
+                removeUnused(jarCache, dir);
                 leftByStoppedLaunchers(dir);
+                return new ClassCache(dir, jarPath.getFileName().toString(), inUse);
             }
-            return new ClassCache(dir, jarPath.getFileName().toString());
         } catch (IOException | RuntimeException e) {
-            System.err.println("No class-data cache (" + e.getMessage() + "): running the service from the jar, with a slower "
+            System.err.println("No class-data cache (" + e + "): running the service from the jar, with a slower "
                     + "start; set " + SWITCH + " to a directory it may write, or to off");
             return null;
         } catch (InterruptedException e) {
@@ -123,6 +137,8 @@ final class ClassCache {
             }
             Files.deleteIfExists(writing);
             Files.deleteIfExists(started);
+            // no service runs from this copy any more
+            inUse.close();
         } catch (IOException e) {
             System.err.println("The class-data archive was not kept (" + e.getMessage() + "); the next run writes it again");
         }
@@ -162,9 +178,26 @@ final class ClassCache {
         }
     }
 
-    private static void empty(Path dir, List<Path> keep) throws IOException {
+    /** The copies of this jar path that no service runs from: an older jar's, another JVM's, a broken extraction's. */
+    private static void removeUnused(Path jarCache, Path current) throws IOException {
+        try (Stream<Path> copies = Files.list(jarCache)) {
+            for (Path copy : copies.filter(p -> Files.isDirectory(p) && !p.equals(current)).toList()) {
+                boolean unused;
+                try (FileChannel inUse = FileChannel.open(copy.resolve("in-use"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock lock = inUse.tryLock()) {
+                    unused = lock != null;
+                }
+                if (unused) {
+                    empty(copy);
+                    Files.delete(copy);
+                }
+            }
+        }
+    }
+
+    private static void empty(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir) && !keep.contains(p)).toList()) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).toList()) {
                 Files.delete(path);
             }
         }
@@ -172,7 +205,8 @@ final class ClassCache {
 
     private static String hash(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

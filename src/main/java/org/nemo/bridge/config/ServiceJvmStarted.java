@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -26,7 +27,12 @@ class ServiceJvmStarted {
     }
 
     @EventListener(ApplicationReadyEvent.class)
-    void started() throws IOException {
-        Files.writeString(file, "");
+    void started() {
+        try {
+            Files.writeString(file, "");
+        } catch (IOException e) {
+            LoggerFactory.getLogger(ServiceJvmStarted.class).warn("The class-data archive of this run will not be kept: {} could not be written ({})",
+                    file, e.toString());
+        }
     }
 }

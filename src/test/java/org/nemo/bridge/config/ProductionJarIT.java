@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,31 +162,57 @@ class ProductionJarIT {
      */
     @Test
     void aPlainJavaDashJarRunsTheServiceInAJvmOfTheShippedSizeWhichMapsTheClassesItsFirstRunLoaded() throws Exception {
+        Path jar = Files.createDirectories(elsewhere.resolve("bridge")).resolve("nemo-mqtt-bridge.jar");
+        Files.copy(JAR, jar);
         Path cache = elsewhere.resolve("cache");
-        String first = plainJavaDashJar(cache, "plain_jar", List.of()).log();
-        assertThat(first).contains("Extracted " + JAR + " into " + cache, "Class-data archive written: " + cache);
-        try (var dirs = Files.list(cache)) {
-            assertThat(dirs.toList()).singleElement()
-                    .satisfies(dir -> assertThat(dir.resolve("bridge.jsa")).isNotEmptyFile())
-                    .satisfies(dir -> assertThat(dir.resolve("app").resolve("nemo-mqtt-bridge.jar")).isRegularFile());
-        }
+        String first = plainJavaDashJar(jar, cache, "plain_jar", List.of(), () -> { }).log();
+        assertThat(first).contains("Extracted " + jar + " into " + cache, "Class-data archive written: " + cache);
+        Path copy = copies(cache).get(0);
+        assertThat(copies(cache)).containsExactly(copy);
+        assertThat(copy.resolve("bridge.jsa")).isNotEmptyFile();
+        assertThat(copy.resolve("app").resolve("nemo-mqtt-bridge.jar")).isRegularFile();
 
-        PlainRun second = plainJavaDashJar(cache, "plain_jar_again", List.of("-Xlog:class+load=info:file=classes-%p.log"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        PlainRun second = plainJavaDashJar(jar, cache, "plain_jar_again", List.of("-Xlog:class+load=info:file=classes-%p.log"), () -> {
+            // the jar rebuilt and started again while this service runs: a copy of its own beside this one, which stays
+            Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+            ClassCache rebuilt = ClassCache.in(cache, jar, java);
+            assertThat(rebuilt).isNotNull();
+            assertThat(copies(cache)).hasSize(2).contains(copy);
+            rebuilt.afterRun(0);
+        });
         assertThat(second.log()).doesNotContain("Extracted ").doesNotContain("Class-data archive written");
         List<String> loaded = Files.readAllLines(elsewhere.resolve("classes-" + second.servicePid() + ".log"));
         assertThat(loaded).as("the service's classes from the archive")
                 .anyMatch(l -> l.contains(" org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader source: shared objects file"))
                 .anyMatch(l -> l.contains(" org.nemo.bridge.BridgeApplication source: shared objects file"));
+        // no service runs from the old copy any more: the next start removes it
+        assertThat(ClassCache.in(cache, jar, java)).isNotNull();
+        assertThat(copies(cache)).hasSize(1).doesNotContain(copy);
+    }
+
+    /** The extracted copies in the cache: one directory per jar path, a copy per jar file and JVM in it. */
+    private static List<Path> copies(Path cache) throws IOException {
+        try (var paths = Files.walk(cache, 2)) {
+            return paths.filter(p -> cache.relativize(p).getNameCount() == 2 && Files.isDirectory(p)).toList();
+        }
     }
 
     private record PlainRun(String log, long servicePid) {
     }
 
-    /** One start of {@code java [flags] -jar JAR} with the class cache in {@code cache}, until an event was published and it stopped. */
-    private PlainRun plainJavaDashJar(Path cache, String event, List<String> flags) throws Exception {
+    private interface WhileRunning {
+        void run() throws Exception;
+    }
+
+    /**
+     * One start of {@code java [flags] -jar jar} with the class cache in {@code cache}, until it
+     * published an event (after {@code whileRunning}) and stopped.
+     */
+    private PlainRun plainJavaDashJar(Path jar, Path cache, String event, List<String> flags, WhileRunning whileRunning) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(flags);
-        command.addAll(List.of("-jar", JAR.toString()));
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(connected());
         Path log = elsewhere.resolve(event + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
@@ -201,6 +228,7 @@ class ProductionJarIT {
             assertThat(children).as("the service's JVM").hasSize(1);
             service = children.get(0);
             assertThat(service.info().arguments().map(List::of).orElseThrow()).contains("-Xmx128m", "-XX:+UseSerialGC", "-jar");
+            whileRunning.run();
             new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
                     .queryForObject("SELECT mqtt_bridge.enqueue('" + event + "', '{}'::jsonb)", Long.class);
             display.awaitOne("nemo/events/" + event, Duration.ofSeconds(30));

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,7 +38,9 @@ final class ClassCache {
     static final String SWITCH = "BRIDGE_JVM_CACHE";
     /** Set for the run that writes the archive: the file {@link ServiceJvmStarted} creates once the service started. */
     static final String STARTED_FILE = "bridge.service-jvm.started-file";
-    private static final String ARCHIVE = "bridge.jsa";
+    /** From Java 25 on an AOT cache (JEP 483, 514: classes loaded and linked ahead, as the image's), before it a class-data archive. */
+    private static final boolean AOT = Runtime.version().feature() >= 25;
+    private static final String ARCHIVE = AOT ? "bridge.aot" : "bridge.jsa";
     /** A clean stop: exit, SIGINT (Ctrl-C), SIGTERM. */
     private static final List<Integer> CLEAN_EXITS = List.of(0, 130, 143);
 
@@ -47,14 +50,18 @@ final class ClassCache {
     private final Path archive;
     private final Path writing;
     private final Path started;
+    private final String java;
+    private final List<String> options;
     private boolean ran;
 
-    private ClassCache(Path dir, String jarName, FileChannel inUse) {
+    private ClassCache(Path dir, String jarName, FileChannel inUse, String java, List<String> options) {
         this.inUse = inUse;
+        this.java = java;
+        this.options = options;
         this.jar = dir.resolve("app").resolve(jarName);
         this.archive = dir.resolve(ARCHIVE);
         long pid = ProcessHandle.current().pid();
-        this.writing = dir.resolve(ARCHIVE + "." + pid + ".writing");
+        this.writing = dir.resolve("writing." + pid + "." + ARCHIVE);
         this.started = dir.resolve("started." + pid);
     }
 
@@ -62,16 +69,16 @@ final class ClassCache {
      * The cache of {@code jar} for the JVM {@code java}, extracted now if it holds no copy of
      * this jar for this JVM; null, after one line saying why, when there is to be none.
      */
-    static ClassCache of(Path jar, String java) {
+    static ClassCache of(Path jar, String java, List<String> options) {
         String setting = System.getenv(SWITCH);
         if ("off".equalsIgnoreCase(setting)) {
             return null;
         }
-        return in(root(setting), jar, java);
+        return in(root(setting), jar, java, options);
     }
 
     /** {@link #of} with the cache in {@code root}. */
-    static ClassCache in(Path root, Path jar, String java) {
+    static ClassCache in(Path root, Path jar, String java, List<String> options) {
         try {
             Path jarPath = jar.toAbsolutePath().normalize();
             Path jarCache = root.resolve(hash(jarPath.toString()));
@@ -99,7 +106,7 @@ final class ClassCache {
                 inUse.lock(0, Long.MAX_VALUE, true);
                 removeUnused(jarCache, dir);
                 leftByStoppedLaunchers(dir);
-                return new ClassCache(dir, jarPath.getFileName().toString(), inUse);
+                return new ClassCache(dir, jarPath.getFileName().toString(), inUse, java, options);
             }
         } catch (IOException | RuntimeException e) {
             System.err.println("No class-data cache (" + e + "): running the service from the jar, with a slower "
@@ -118,10 +125,20 @@ final class ClassCache {
 
     /** The archive to map, or, while there is none, where the JVM writes it at exit and the file that says the service started. */
     List<String> flags() {
-        if (Files.isRegularFile(archive)) {
-            return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=error");
+        List<String> flags = new ArrayList<>(List.of("-Xlog:cds=error"));
+        if (AOT) {
+            flags.add("-Xlog:aot=error");
         }
-        return List.of("-XX:ArchiveClassesAtExit=" + writing, "-Xlog:cds=error", "-D" + STARTED_FILE + "=" + started);
+        if (Files.isRegularFile(archive)) {
+            flags.add((AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive);
+        } else {
+            // Java 25's one-step -XX:AOTCacheOutput prints six lines at exit, the JVM's options
+            // among them; recorded here, the cache is made by afterRun, quietly
+            flags.addAll(AOT ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + recording())
+                    : List.of("-XX:ArchiveClassesAtExit=" + writing));
+            flags.add("-D" + STARTED_FILE + "=" + started);
+        }
+        return flags;
     }
 
     /** After the service's JVM exited (once, from whichever thread saw it first): the archive it wrote is kept if that run started and stopped cleanly. */
@@ -131,6 +148,10 @@ final class ClassCache {
         }
         ran = true;
         try {
+            if (AOT && Files.isRegularFile(recording()) && Files.exists(started) && CLEAN_EXITS.contains(exitCode)) {
+                createAotCache();
+            }
+            Files.deleteIfExists(recording());
             if (Files.isRegularFile(writing) && Files.exists(started) && CLEAN_EXITS.contains(exitCode)) {
                 Files.move(writing, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 System.err.println("Class-data archive written: " + archive);
@@ -144,14 +165,36 @@ final class ClassCache {
         }
     }
 
+    /** What the service's JVM recorded for the AOT cache (Java 25). */
+    private Path recording() {
+        return writing.resolveSibling(writing.getFileName() + "config");
+    }
+
+    /** The AOT cache from what the service's JVM recorded, with the shipped options and the same class path. */
+    private void createAotCache() throws IOException {
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(options);
+        command.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + recording(), "-XX:AOTCache=" + writing,
+                "-Xlog:cds=error", "-Xlog:aot=error", "-cp", jar.toString()));
+        Process create = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            if (!create.waitFor(5, TimeUnit.MINUTES) || create.exitValue() != 0) {
+                create.destroyForcibly();
+                Files.deleteIfExists(writing);
+            }
+        } catch (InterruptedException e) {
+            create.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** An archive being written, or a started file, whose launcher was killed before it could keep or remove it. */
     private static void leftByStoppedLaunchers(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.toList()) {
-                String name = file.getFileName().toString();
-                String pid = name.startsWith("started.") ? name.substring("started.".length())
-                        : name.startsWith(ARCHIVE + ".") && name.endsWith(".writing") ? name.substring(ARCHIVE.length() + 1, name.length() - ".writing".length()) : null;
-                if (pid != null && pid.chars().allMatch(Character::isDigit) && !pid.isEmpty()
+                String[] name = file.getFileName().toString().split("\\.");
+                String pid = name.length > 1 && (name[0].equals("started") || name[0].equals("writing")) ? name[1] : null;
+                if (pid != null && !pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
                         && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
                     Files.deleteIfExists(file);
                 }
@@ -188,8 +231,12 @@ final class ClassCache {
                     unused = lock != null;
                 }
                 if (unused) {
-                    empty(copy);
-                    Files.delete(copy);
+                    try {
+                        empty(copy);
+                        Files.delete(copy);
+                    } catch (IOException notNow) {
+                        // a file of it still open (a system that keeps open files from being deleted): the next start removes it
+                    }
                 }
             }
         }

@@ -75,10 +75,11 @@ public final class ServiceJvm {
 
     private static void startService(String jar, String[] args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ClassCache cache = ClassCache.of(Path.of(jar), java);
+        List<String> options = Arrays.asList(shippedOptions().strip().split("\\s+"));
+        ClassCache cache = ClassCache.of(Path.of(jar), java, options);
         List<String> command = new ArrayList<>();
         command.add(java);
-        command.addAll(Arrays.asList(shippedOptions().strip().split("\\s+")));
+        command.addAll(options);
         if (cache != null) {
             command.addAll(cache.flags());
         }

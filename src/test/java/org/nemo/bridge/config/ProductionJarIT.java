@@ -165,18 +165,18 @@ class ProductionJarIT {
         Path jar = Files.createDirectories(elsewhere.resolve("bridge")).resolve("nemo-mqtt-bridge.jar");
         Files.copy(JAR, jar);
         Path cache = elsewhere.resolve("cache");
-        String first = plainJavaDashJar(jar, cache, "plain_jar", List.of(), () -> { }).log();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String first = plainJavaDashJar(java, jar, cache, "plain_jar", List.of(), () -> { }).log();
         assertThat(first).contains("Extracted " + jar + " into " + cache, "Class-data archive written: " + cache);
         Path copy = copies(cache).get(0);
         assertThat(copies(cache)).containsExactly(copy);
         assertThat(copy.resolve("bridge.jsa")).isNotEmptyFile();
         assertThat(copy.resolve("app").resolve("nemo-mqtt-bridge.jar")).isRegularFile();
 
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        PlainRun second = plainJavaDashJar(jar, cache, "plain_jar_again", List.of("-Xlog:class+load=info:file=classes-%p.log"), () -> {
+        PlainRun second = plainJavaDashJar(java, jar, cache, "plain_jar_again", List.of("-Xlog:class+load=info:file=classes-%p.log"), () -> {
             // the jar rebuilt and started again while this service runs: a copy of its own beside this one, which stays
             Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
-            ClassCache rebuilt = ClassCache.in(cache, jar, java);
+            ClassCache rebuilt = ClassCache.in(cache, jar, java, List.of());
             assertThat(rebuilt).isNotNull();
             assertThat(copies(cache)).hasSize(2).contains(copy);
             rebuilt.afterRun(0);
@@ -187,8 +187,32 @@ class ProductionJarIT {
                 .anyMatch(l -> l.contains(" org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader source: shared objects file"))
                 .anyMatch(l -> l.contains(" org.nemo.bridge.BridgeApplication source: shared objects file"));
         // no service runs from the old copy any more: the next start removes it
-        assertThat(ClassCache.in(cache, jar, java)).isNotNull();
+        assertThat(ClassCache.in(cache, jar, java, List.of())).isNotNull();
         assertThat(copies(cache)).hasSize(1).doesNotContain(copy);
+    }
+
+    /**
+     * The same on Java 25: the first run records for an AOT cache, which its launcher makes
+     * when the service stopped (quietly: the JVM's one-step training prints six lines), and the
+     * next start maps it. Needs a Java 25 JDK (JAVA25_HOME, or one under /usr/lib/jvm); without
+     * one this test is skipped, and CI counts a skip as a failure.
+     */
+    @Test
+    void aPlainJavaDashJarOnJava25MapsTheAotCacheItsFirstRunRecorded() throws Exception {
+        Path java25 = java25();
+        Assumptions.assumeTrue(java25 != null, "no Java 25 JDK: set JAVA25_HOME");
+        String java = java25.resolve("bin").resolve("java").toString();
+        Path cache = elsewhere.resolve("cache");
+        String first = plainJavaDashJar(java, JAR, cache, "plain_jar_25", List.of(), () -> { }).log();
+        assertThat(first).contains("Class-data archive written: " + cache).doesNotContain("AOTCache creation", "Picked up");
+        assertThat(copies(cache)).singleElement().satisfies(copy -> assertThat(copy.resolve("bridge.aot")).isNotEmptyFile());
+
+        PlainRun second = plainJavaDashJar(java, JAR, cache, "plain_jar_25_again", List.of("-Xlog:class+load=info:file=classes-%p.log"),
+                () -> { });
+        List<String> loaded = Files.readAllLines(elsewhere.resolve("classes-" + second.servicePid() + ".log"));
+        assertThat(loaded).as("the service's classes from the AOT cache")
+                .anyMatch(l -> l.contains(" org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader source: shared objects file"))
+                .anyMatch(l -> l.contains(" org.nemo.bridge.BridgeApplication source: shared objects file"));
     }
 
     /** The extracted copies in the cache: one directory per jar path, a copy per jar file and JVM in it. */
@@ -209,8 +233,9 @@ class ProductionJarIT {
      * One start of {@code java [flags] -jar jar} with the class cache in {@code cache}, until it
      * published an event (after {@code whileRunning}) and stopped.
      */
-    private PlainRun plainJavaDashJar(Path jar, Path cache, String event, List<String> flags, WhileRunning whileRunning) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    private PlainRun plainJavaDashJar(String java, Path jar, Path cache, String event, List<String> flags, WhileRunning whileRunning)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(java));
         command.addAll(flags);
         command.addAll(List.of("-jar", jar.toString()));
         command.addAll(connected());

@@ -21,14 +21,15 @@ import java.util.stream.Stream;
  * What the systemd install does to the jar by hand (docs/deploy.md), done by a plain
  * {@code java -jar} for itself: the jar extracted once into a cache directory, since class-data
  * sharing maps classes from plain jars only, and a class-data archive of the classes the service
- * loaded, written by the JVM when the first run from the extracted jar stops. Later starts map
- * those classes instead of loading them: about half the CPU of a start (docs/BENCHMARKS.md).
+ * loaded, written when the first run from the extracted jar stops (on Java 25 an AOT cache,
+ * made from what that run recorded). Later starts map those classes instead of loading them:
+ * about half the CPU of a start (docs/BENCHMARKS.md).
  * <p>
  * The cache is {@code $BRIDGE_JVM_CACHE}, else {@code $XDG_CACHE_HOME/nemo-mqtt-bridge}, else
  * {@code ~/.cache/nemo-mqtt-bridge}: a directory per jar path, holding a copy per jar file and
  * JVM; a copy no running service uses is removed when another is made (a rebuilt jar, a Java
- * update), never one a service still loads classes from. {@code BRIDGE_JVM_CACHE=off}, or a cache that cannot be written,
- * runs the service from the jar itself, as before. An archive is kept only from a run that
+ * update), never one a service still loads classes from. {@code BRIDGE_JVM_CACHE=off}, or a
+ * cache that cannot be written, runs the service from the jar itself, as before. An archive is kept only from a run that
  * started and stopped cleanly; one the JVM cannot map (another JVM build) costs start-up time,
  * never the start.
  */

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -191,6 +192,22 @@ class ProductionJarIT {
         assertThat(copies(cache)).hasSize(1).doesNotContain(copy);
     }
 
+    /** A start refused by a plain {@code java -jar} keeps no archive: it would hold a fraction of the classes and slow every later start. */
+    @Test
+    void aPlainJavaDashJarWhoseStartIsRefusedKeepsNoArchive() throws Exception {
+        Path cache = elsewhere.resolve("cache");
+        Path log = elsewhere.resolve("refused.log");
+        Process launcher = launch(elsewhere, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toString()), log, Map.of(ClassCache.SWITCH, cache.toString()));
+        assertThat(launcher.waitFor(120, TimeUnit.SECONDS)).as("the refused start stopped").isTrue();
+        assertThat(launcher.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(log)).contains("Start refused: spring.datasource.url").doesNotContain("Class-data archive written");
+        Path copy = copies(cache).get(0);
+        try (var files = Files.list(copy)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactlyInAnyOrder("app", "source", "in-use");
+        }
+    }
+
     /**
      * The same on Java 25: the first run records for an AOT cache, which its launcher makes
      * when the service stopped (quietly: the JVM's one-step training prints six lines), and the
@@ -240,12 +257,7 @@ class ProductionJarIT {
         command.addAll(List.of("-jar", jar.toString()));
         command.addAll(connected());
         Path log = elsewhere.resolve(event + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.startsWith("CAMEL_")
-                || k.equals("JAVA_TOOL_OPTIONS"));
-        builder.environment().put(ClassCache.SWITCH, cache.toString());
-        Process launcher = builder.start();
+        Process launcher = launch(elsewhere, command, log, Map.of(ClassCache.SWITCH, cache.toString()));
         ProcessHandle service = null;
         try (Subscriber display = new Subscriber(BROKER.url(), "nemo/events/" + event)) {
             awaitLog(log, launcher, "Started BridgeApplication");
@@ -427,10 +439,16 @@ class ProductionJarIT {
 
     /** A process in {@code dir}, its output in {@code log}; nothing from this machine's environment decides the start. */
     private static Process launch(Path dir, List<String> command, Path log) throws IOException {
+        return launch(dir, command, log, Map.of());
+    }
+
+    /** The same with {@code environment} set. */
+    private static Process launch(Path dir, List<String> command, Path log, Map<String, String> environment) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("SPRING_") || k.startsWith("BRIDGE_") || k.startsWith("CAMEL_")
                 || k.equals("JAVA_TOOL_OPTIONS"));
+        builder.environment().putAll(environment);
         return builder.start();
     }
 

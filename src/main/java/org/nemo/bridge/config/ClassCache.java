@@ -149,11 +149,12 @@ final class ClassCache {
         }
         ran = true;
         try {
-            if (AOT && Files.isRegularFile(recording()) && Files.exists(started) && CLEAN_EXITS.contains(exitCode)) {
+            boolean startedAndStoppedCleanly = Files.exists(started) && CLEAN_EXITS.contains(exitCode);
+            if (AOT && startedAndStoppedCleanly && Files.isRegularFile(recording())) {
                 createAotCache();
             }
             Files.deleteIfExists(recording());
-            if (Files.isRegularFile(writing) && Files.exists(started) && CLEAN_EXITS.contains(exitCode)) {
+            if (startedAndStoppedCleanly && Files.isRegularFile(writing)) {
                 Files.move(writing, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 System.err.println("Class-data archive written: " + archive);
             }
@@ -182,6 +183,8 @@ final class ClassCache {
             if (!create.waitFor(5, TimeUnit.MINUTES) || create.exitValue() != 0) {
                 create.destroyForcibly();
                 Files.deleteIfExists(writing);
+                System.err.println("The AOT cache could not be made from what this run recorded (" + String.join(" ", command)
+                        + "); the next run records again");
             }
         } catch (InterruptedException e) {
             create.destroyForcibly();

@@ -113,9 +113,6 @@ final class ClassCache {
             System.err.println("No class-data cache (" + e + "): running the service from the jar, with a slower "
                     + "start; set " + SWITCH + " to a directory it may write, or to off");
             return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
         }
     }
 
@@ -178,18 +175,25 @@ final class ClassCache {
         command.addAll(options);
         command.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + recording(), "-XX:AOTCache=" + writing,
                 "-Xlog:cds=error", "-Xlog:aot=error", "-cp", jar.toString()));
-        Process create = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!succeeded(command, 5)) {
+            Files.deleteIfExists(writing);
+            System.err.println("The AOT cache could not be made from what this run recorded (" + String.join(" ", command)
+                    + "); the next run records again");
+        }
+    }
+
+    /** Runs a JVM of its own to its end, its output discarded: whether it ended well within {@code minutes}. */
+    private static boolean succeeded(List<String> command, int minutes) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            if (!create.waitFor(5, TimeUnit.MINUTES) || create.exitValue() != 0) {
-                create.destroyForcibly();
-                Files.deleteIfExists(writing);
-                System.err.println("The AOT cache could not be made from what this run recorded (" + String.join(" ", command)
-                        + "); the next run records again");
+            if (process.waitFor(minutes, TimeUnit.MINUTES) && process.exitValue() == 0) {
+                return true;
             }
         } catch (InterruptedException e) {
-            create.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        process.destroyForcibly();
+        return false;
     }
 
     /** An archive being written, or a started file, whose launcher was killed before it could keep or remove it. */
@@ -216,11 +220,8 @@ final class ClassCache {
     }
 
     /** Spring Boot's own extraction (the jar's tools mode), as docs/deploy.md runs it. */
-    private static void extract(String java, Path jar, Path into) throws IOException, InterruptedException {
-        Process tools = new ProcessBuilder(java, "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", into.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!tools.waitFor(120, TimeUnit.SECONDS) || tools.exitValue() != 0) {
-            tools.destroyForcibly();
+    private static void extract(String java, Path jar, Path into) throws IOException {
+        if (!succeeded(List.of(java, "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", into.toString()), 2)) {
             throw new IOException("extracting the jar into " + into + " failed");
         }
     }

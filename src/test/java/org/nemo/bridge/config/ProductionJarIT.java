@@ -183,10 +183,8 @@ class ProductionJarIT {
             rebuilt.afterRun(0);
         });
         assertThat(second.log()).doesNotContain("Extracted ").doesNotContain("Class-data archive written");
-        List<String> loaded = Files.readAllLines(elsewhere.resolve("classes-" + second.servicePid() + ".log"));
-        assertThat(loaded).as("the service's classes from the archive")
-                .anyMatch(l -> l.contains(" org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader source: shared objects file"))
-                .anyMatch(l -> l.contains(" org.nemo.bridge.BridgeApplication source: shared objects file"));
+        assertFromTheCache(elsewhere.resolve("classes-" + second.servicePid() + ".log"), "org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader",
+                "org.nemo.bridge.BridgeApplication");
         // no service runs from the old copy any more: the next start removes it
         assertThat(ClassCache.in(cache, jar, java, List.of())).isNotNull();
         assertThat(copies(cache)).hasSize(1).doesNotContain(copy);
@@ -226,10 +224,16 @@ class ProductionJarIT {
 
         PlainRun second = plainJavaDashJar(java, JAR, cache, "plain_jar_25_again", List.of("-Xlog:class+load=info:file=classes-%p.log"),
                 () -> { });
-        List<String> loaded = Files.readAllLines(elsewhere.resolve("classes-" + second.servicePid() + ".log"));
-        assertThat(loaded).as("the service's classes from the AOT cache")
-                .anyMatch(l -> l.contains(" org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader source: shared objects file"))
-                .anyMatch(l -> l.contains(" org.nemo.bridge.BridgeApplication source: shared objects file"));
+        assertFromTheCache(elsewhere.resolve("classes-" + second.servicePid() + ".log"), "org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader",
+                "org.nemo.bridge.BridgeApplication");
+    }
+
+    /** Each class was loaded from the class cache (class-data archive or AOT cache), per a {@code -Xlog:class+load} file. */
+    private static void assertFromTheCache(Path classesLog, String... classes) throws IOException {
+        List<String> loaded = Files.readAllLines(classesLog);
+        for (String name : classes) {
+            assertThat(loaded).as(name + " from the cache").anyMatch(l -> l.contains(" " + name + " source: shared objects file"));
+        }
     }
 
     /** The extracted copies in the cache: one directory per jar path, a copy per jar file and JVM in it. */
@@ -361,11 +365,8 @@ class ProductionJarIT {
             new org.springframework.jdbc.core.JdbcTemplate(TestDatabase.dataSource(DATABASE))
                     .queryForObject("SELECT mqtt_bridge.enqueue('" + event + "', '{}'::jsonb)", Long.class);
             display.awaitOne("nemo/events/" + event, Duration.ofSeconds(30));
-            List<String> loaded = Files.readAllLines(app.resolve("classes.log"));
-            for (String routeStart : List.of("org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader", "org.apache.camel.reifier.RouteReifier",
-                    "org.eclipse.paho.mqttv5.client.internal.ClientComms")) {
-                assertThat(loaded).as(routeStart + " from the cache").anyMatch(l -> l.contains(" " + routeStart + " source: shared objects file"));
-            }
+            assertFromTheCache(app.resolve("classes.log"), "org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader",
+                    "org.apache.camel.reifier.RouteReifier", "org.eclipse.paho.mqttv5.client.internal.ClientComms");
         } finally {
             bridge.destroy();
             if (!bridge.waitFor(30, TimeUnit.SECONDS)) {

@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * retained readings again (MQTT 5 Retain Handling 1), nor after each reconnect.</li>
  * <li>No Maximum Packet Size option: the broker must drop a message larger than the payload
  * limit rather than send it, so the receive window bounds memory in bytes.</li>
- * <li>After an automatic reconnect it subscribes again from Paho's callback thread and waits
- * for the SUBACK there: a deadlock behind the messages a resumed session delivers first.</li>
+ * <li>It waits for the SUBACK of a resumed session, at the start and after an automatic
+ * reconnect (then on Paho's callback thread): the broker delivers the session's queued messages
+ * first, each through the route, so the wait lasted as long as the database took to store them
+ * (a deadlock on the callback thread; at the start, no "Started" meanwhile).</li>
  * <li>A stopped consumer forgets (or disconnects) its client, and the acknowledgements of the
  * batch the route still stores on stop go through that client: here the session outlives the
  * consumer (it belongs to the endpoint) until the route starts again or the bridge stops.</li>
@@ -249,10 +251,16 @@ public class InboundMqttComponent extends PahoMqtt5Component {
                 IMqttToken token = connectWithResult(options);
                 LOG.info("MQTT inbound session {} connected {} ({})", getClientId(), getServerURI(),
                         token.getSessionPresent() ? "session resumed" : "new session");
-                return subscribe(new MqttSubscription[] {subscription});
+                if (!token.getSessionPresent()) {
+                    // nothing is queued for a new session: its SUBACK comes at once, and a message sent
+                    // after the route started is the subscription's
+                    return subscribe(new MqttSubscription[] {subscription});
+                }
             }
-            // the consumer resubscribes from Paho's callback thread after a reconnect: waiting there for
-            // the SUBACK deadlocks behind the messages a resumed session delivers, so it is not awaited
+            // a resumed session keeps its subscription meanwhile, and its SUBACK comes behind the queued
+            // messages Paho hands the route one by one on its callback thread (where the consumer also
+            // resubscribes after a reconnect): not awaited, so neither the start nor that thread waits for
+            // the database to store the backlog
             return aClient.subscribe(new MqttSubscription[] {subscription}, null, null, new MqttProperties());
         }
 

@@ -65,7 +65,8 @@ class OversizedMessageTest {
      * away: 600 of 250 KB are 150 MB, more than the shipped heap, and the database is slow to
      * take them (a lock holds the telemetry table for the first seconds). The broker sends at
      * most the Receive Maximum of them unacknowledged, and that window is bounded by bytes, so
-     * the restarted bridge holds a slice at a time, stores them all and stays up.
+     * the restarted bridge holds a slice at a time, stores them all and stays up. Its start
+     * completes before the database takes any of them.
      */
     @Test
     void aBacklogOfLargeValidReadingsLargerThanTheHeapIsStoredInSlices() throws Exception {
@@ -94,15 +95,18 @@ class OversizedMessageTest {
                     st.execute("LOCK TABLE mqtt_bridge.telemetry IN EXCLUSIVE MODE");
                 }
                 // the broker starts sending once the telemetry session is back; the database stays slow for a while longer.
-                // The start itself waits for the readings in hand (the session's SUBACK comes behind them), so it is
-                // not awaited here: awaiting it while holding the lock stalled both until the session's keep-alive
-                // gave up (60 s)
+                // The start completes meanwhile: the resumed session's SUBACK, which comes behind the queued readings,
+                // is not awaited (it was: the start waited for the lock, and a test awaiting the start while holding
+                // the lock stalled both until the session's keep-alive gave up)
                 long connectDeadline = System.currentTimeMillis() + 120_000;
                 while (!second.logContains("-telemetry connected")) {
                     assertThat(System.currentTimeMillis()).as("the telemetry session reconnected").isLessThan(connectDeadline);
                     assertThat(second.isAlive()).isTrue();
                     Thread.sleep(200);
                 }
+                second.awaitStarted(30_000);
+                assertThat(db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = 'big'", Integer.class))
+                        .as("started while the database took none of the readings").isZero();
                 long slowUntil = System.currentTimeMillis() + 10_000;
                 while (System.currentTimeMillis() < slowUntil) {
                     assertThat(second.isAlive()).as("the bridge is alive while the database is slow (exit code %s; see %s)",
@@ -110,8 +114,6 @@ class OversizedMessageTest {
                     Thread.sleep(500);
                 }
                 lock.commit();
-                // once the database takes the readings the start goes on, on the same session
-                second.awaitStarted(30_000);
                 assertThat(second.logContains("Timed out")).as("the telemetry session kept its connection; see %s",
                         second.log().toAbsolutePath()).isFalse();
                 long deadline = System.currentTimeMillis() + 180_000;

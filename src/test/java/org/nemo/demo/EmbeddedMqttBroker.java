@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.embedded.EmbeddedHiveMQBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.FileSystemUtils;
@@ -25,6 +27,7 @@ public class EmbeddedMqttBroker implements AutoCloseable {
     private final Path home;
     private final int port;
     private EmbeddedHiveMQ hivemq;
+    private EmbeddedExtension extension;
 
     /** @param preferredPort the port to take when it is free; 0 or a taken port picks a free one */
     public EmbeddedMqttBroker(int preferredPort) throws IOException {
@@ -52,14 +55,23 @@ public class EmbeddedMqttBroker implements AutoCloseable {
                 """.formatted(port, MAX_QUEUED_MESSAGES));
     }
 
+    /** A broker that runs this extension too (a test's authorizer, say), from its next start. */
+    public synchronized EmbeddedMqttBroker with(EmbeddedExtension extension) {
+        this.extension = extension;
+        return this;
+    }
+
     public synchronized EmbeddedMqttBroker start() {
         if (hivemq == null) {
-            hivemq = EmbeddedHiveMQ.builder()
+            EmbeddedHiveMQBuilder builder = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(home.resolve("conf"))
                     .withDataFolder(home.resolve("data"))
                     .withExtensionsFolder(home.resolve("extensions"))
-                    .withoutLoggingBootstrap()
-                    .build();
+                    .withoutLoggingBootstrap();
+            if (extension != null) {
+                builder.withEmbeddedExtension(extension);
+            }
+            hivemq = builder.build();
             hivemq.start().orTimeout(60, TimeUnit.SECONDS).join();
             LOG.info("Embedded MQTT 5 broker listening on {} (set BRIDGE_MQTT_BROKER_URL to use your own)", url());
         }

@@ -12,6 +12,7 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Endpoint;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5EndpointConfigurer;
 import org.apache.camel.spi.PropertyConfigurer;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -137,11 +138,18 @@ public class InboundMqttComponent extends PahoMqtt5Component {
 
         /** Logs a failed start once per problem and ends the session client. */
         void failed(Exception e) {
-            String problem = problem(e);
+            String problem = e instanceof SubscriptionRefused ? e.getMessage() : problem(e);
             if (!problem.equals(lastProblem)) {
                 lastProblem = problem;
-                LOG.warn("MQTT inbound session {} cannot connect {}: {}; its route starts again with the route controller's back-off, "
-                        + "the broker keeps our messages", getConfiguration().getClientId(), getConfiguration().getBrokerUrl(), problem);
+                if (e instanceof SubscriptionRefused) {
+                    LOG.warn("MQTT inbound session {} on {}: the broker {}; its route starts again with the route controller's back-off "
+                            + "until the broker allows it (its ACL for this client)", getConfiguration().getClientId(),
+                            getConfiguration().getBrokerUrl(), problem);
+                } else {
+                    LOG.warn("MQTT inbound session {} cannot connect {}: {}; its route starts again with the route controller's "
+                            + "back-off, the broker keeps our messages", getConfiguration().getClientId(),
+                            getConfiguration().getBrokerUrl(), problem);
+                }
             }
             end();
         }
@@ -234,6 +242,8 @@ public class InboundMqttComponent extends PahoMqtt5Component {
         private final MqttConnectionOptions options;
         private final String filter;
         volatile boolean ending;
+        /** A resumed session's refused subscription was said (once a start). */
+        private volatile boolean refusalSaid;
         /** The route stopped: a message arriving now is left unacknowledged, for the broker to send again to the resumed session. */
         volatile boolean paused;
 
@@ -249,19 +259,55 @@ public class InboundMqttComponent extends PahoMqtt5Component {
             subscription.setRetainHandling(1);
             if (!isConnected()) {
                 IMqttToken token = connectWithResult(options);
-                LOG.info("MQTT inbound session {} connected {} ({})", getClientId(), getServerURI(),
-                        token.getSessionPresent() ? "session resumed" : "new session");
-                if (!token.getSessionPresent()) {
+                if (token.getSessionPresent()) {
+                    LOG.info("MQTT inbound session {} connected {} (session resumed)", getClientId(), getServerURI());
+                } else {
                     // nothing is queued for a new session: its SUBACK comes at once, and a message sent
                     // after the route started is the subscription's
-                    return subscribe(new MqttSubscription[] {subscription});
+                    IMqttToken granted = subscribe(new MqttSubscription[] {subscription});
+                    String refused = refusal(granted);
+                    if (refused != null) {
+                        // a session without its subscription holds nothing: the broker drops it, and the
+                        // next start of the route is a new session again, refused or granted at once
+                        MqttProperties dropSession = new MqttProperties();
+                        dropSession.setSessionExpiryInterval(0L);
+                        aClient.disconnect(2000, null, null, 0, dropSession).waitForCompletion(3000);
+                        throw new SubscriptionRefused(refused);
+                    }
+                    LOG.info("MQTT inbound session {} connected {} (new session)", getClientId(), getServerURI());
+                    return granted;
                 }
             }
             // a resumed session keeps its subscription meanwhile, and its SUBACK comes behind the queued
             // messages Paho hands the route one by one on its callback thread (where the consumer also
             // resubscribes after a reconnect): not awaited, so neither the start nor that thread waits for
             // the database to store the backlog
-            return aClient.subscribe(new MqttSubscription[] {subscription}, null, null, new MqttProperties());
+            return aClient.subscribe(new MqttSubscription[] {subscription}, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken suback) {
+                    String refused = refusal(suback);
+                    if (refused != null && !refusalSaid) {
+                        refusalSaid = true;
+                        LOG.error("MQTT inbound session {}: the broker {}; its old subscription stays; allow it in the broker's ACL "
+                                + "for this client, then restart the bridge", getClientId(), refused);
+                    }
+                }
+
+                @Override
+                public void onFailure(IMqttToken suback, Throwable e) {
+                    // the connection went before the SUBACK: the reconnect subscribes again
+                }
+            }, new MqttProperties());
+        }
+
+        /** What a SUBACK that refused the subscription says, or null when it was granted. */
+        private String refusal(IMqttToken suback) {
+            int[] codes = suback.getReasonCodes();
+            if (codes == null || codes.length == 0 || codes[0] < 0x80) {
+                return null;
+            }
+            return "refused the subscription to " + LogText.of(filter) + " (" + BrokerProblems.describe(codes[0])
+                    + ", reason code 0x" + Integer.toHexString(codes[0]) + ")";
         }
 
         @Override
@@ -320,6 +366,14 @@ public class InboundMqttComponent extends PahoMqtt5Component {
             public void authPacketArrived(int reasonCode, MqttProperties properties) {
                 consumer.authPacketArrived(reasonCode, properties);
             }
+        }
+    }
+
+    /** The broker refused a new session's subscription: the route's start fails, in these words. */
+    static final class SubscriptionRefused extends IllegalStateException {
+
+        SubscriptionRefused(String message) {
+            super(message);
         }
     }
 }

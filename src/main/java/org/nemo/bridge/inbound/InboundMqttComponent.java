@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * limit rather than send it, so the receive window bounds memory in bytes.</li>
  * <li>It waits for the SUBACK of a resumed session, at the start and after an automatic
  * reconnect (then on Paho's callback thread): the broker delivers the session's queued messages
- * first, each through the route, so the wait lasted as long as the database took to store them
+ * first, each through the route, so the wait lasts as long as the database takes to store them
  * (a deadlock on the callback thread; at the start, no "Started" meanwhile).</li>
  * <li>A stopped consumer forgets (or disconnects) its client, and the acknowledgements of the
  * batch the route still stores on stop go through that client: here the session outlives the
@@ -271,7 +271,11 @@ public class InboundMqttComponent extends PahoMqtt5Component {
                         // next start of the route is a new session again, refused or granted at once
                         MqttProperties dropSession = new MqttProperties();
                         dropSession.setSessionExpiryInterval(0L);
-                        aClient.disconnect(2000, null, null, 0, dropSession).waitForCompletion(3000);
+                        try {
+                            aClient.disconnect(2000, null, null, 0, dropSession).waitForCompletion(3000);
+                        } catch (MqttException e) {
+                            LOG.debug("MQTT inbound session {} disconnect: {}", getClientId(), LogText.of(e.toString()));
+                        }
                         throw new SubscriptionRefused(refused);
                     }
                     LOG.info("MQTT inbound session {} connected {} (new session)", getClientId(), getServerURI());

@@ -306,12 +306,12 @@ public class InboundMqttComponent extends PahoMqtt5Component {
 
         /** What a SUBACK that refused the subscription says, or null when it was granted. */
         private String refusal(IMqttToken suback) {
-            int[] codes = suback.getReasonCodes();
-            if (codes == null || codes.length == 0 || codes[0] < 0x80) {
+            int code = BrokerProblems.errorCode(suback.getReasonCodes());
+            if (code == 0) {
                 return null;
             }
-            return "refused the subscription to " + LogText.of(filter) + " (" + BrokerProblems.describe(codes[0])
-                    + ", reason code 0x" + Integer.toHexString(codes[0]) + ")";
+            return "refused the subscription to " + LogText.of(filter) + " (" + BrokerProblems.describe(code)
+                    + ", reason code 0x" + Integer.toHexString(code) + ")";
         }
 
         @Override

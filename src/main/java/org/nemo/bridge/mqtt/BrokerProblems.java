@@ -42,6 +42,14 @@ public final class BrokerProblems {
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
+    /**
+     * The error reason code (0x80 and above) of a broker's acknowledgement of one packet (a
+     * PUBACK's, a SUBACK's for one subscription), or 0 when the broker accepted it.
+     */
+    public static int errorCode(int[] reasonCodes) {
+        return reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= 0x80 ? reasonCodes[0] : 0;
+    }
+
     /** An MQTT 5 reason code in words, for log lines and last_error. */
     public static String describe(int code) {
         return switch (code) {

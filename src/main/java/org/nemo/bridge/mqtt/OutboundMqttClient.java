@@ -11,7 +11,6 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
-import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.nemo.bridge.wire.LogText;
 import org.nemo.bridge.wire.TopicRules;
@@ -189,10 +188,10 @@ public class OutboundMqttClient {
      */
     public void awaitAccepted(IMqttToken token, String topic) throws MqttException {
         token.waitForCompletion(timeToWait);
-        int[] reasonCodes = token.getReasonCodes();
-        if (reasonCodes != null && reasonCodes.length > 0 && reasonCodes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
+        int code = BrokerProblems.errorCode(token.getReasonCodes());
+        if (code != 0) {
             throw new PublishRejectedException("broker rejected the message on " + topic + " with reason code 0x"
-                    + Integer.toHexString(reasonCodes[0]) + " (" + BrokerProblems.describe(reasonCodes[0]) + ")");
+                    + Integer.toHexString(code) + " (" + BrokerProblems.describe(code) + ")");
         }
     }
 

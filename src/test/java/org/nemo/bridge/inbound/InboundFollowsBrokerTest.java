@@ -64,7 +64,7 @@ class InboundFollowsBrokerTest {
     @Test
     void afterABrokerSwitchTelemetryAndEnvelopesSentToTheNewBrokerAreStored() throws Exception {
         JdbcTemplate db = new JdbcTemplate(dataSource);
-        awaitStored(db, FIRST, "before-switch");
+        awaitStored(db, FIRST.url(), "before-switch");
 
         // NEMO's customization page saves the row and the plugin NOTIFYs: the publishing
         // connection reloads and says BrokerSwitched
@@ -80,7 +80,7 @@ class InboundFollowsBrokerTest {
             old.publish("factory/machine/left-behind/telemetry", "{\"temperature\":1}");
             old.flush();
         }
-        awaitStored(db, SECOND, "after-switch");
+        awaitStored(db, SECOND.url(), "after-switch");
         try (Publisher service = new Publisher(SECOND.url())) {
             service.publish("nemo/inbound/switched", "{\"message_id\":\"switched-1\",\"message_type\":\"event\","
                     + "\"event_type\":\"door_opened\",\"payload\":{}}");
@@ -103,8 +103,8 @@ class InboundFollowsBrokerTest {
     }
 
     /** Publishes readings of {@code machine} to the broker until one is stored: the session listens there. */
-    private static void awaitStored(JdbcTemplate db, TestBroker broker, String machine) throws InterruptedException {
-        try (Publisher probe = new Publisher(broker.url())) {
+    static void awaitStored(JdbcTemplate db, String brokerUrl, String machine) throws InterruptedException {
+        try (Publisher probe = new Publisher(brokerUrl)) {
             long deadline = System.currentTimeMillis() + WAIT.toMillis();
             while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = ?", Integer.class, machine) == 0) {
                 assertThat(System.currentTimeMillis()).as("a reading of " + machine + " stored").isLessThan(deadline);

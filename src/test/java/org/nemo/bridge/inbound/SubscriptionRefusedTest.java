@@ -17,7 +17,6 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.nemo.bridge.support.Publisher;
 import org.nemo.bridge.support.TestBridge;
 import org.nemo.bridge.support.TestDatabase;
 import org.nemo.demo.EmbeddedMqttBroker;
@@ -84,7 +83,7 @@ class SubscriptionRefusedTest {
         // the broker's ACL is fixed: the next attempt subscribes, readings are stored
         refuse = false;
         JdbcTemplate db = new JdbcTemplate(dataSource);
-        awaitStored(db, "after-fix");
+        InboundFollowsBrokerTest.awaitStored(db, BROKER.url(), "after-fix");
         assertThat(camel.getRouteController().getRouteStatus("telemetry-ingest")).isEqualTo(ServiceStatus.Started);
 
         // refused again for the resumed session (which keeps its subscription): said once more, with what to do
@@ -101,17 +100,6 @@ class SubscriptionRefusedTest {
         while (!output.getAll().contains(text)) {
             assertThat(System.currentTimeMillis()).as("a log line with: " + text).isLessThan(deadline);
             Thread.sleep(100);
-        }
-    }
-
-    private static void awaitStored(JdbcTemplate db, String machine) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT.toMillis();
-        try (Publisher publisher = new Publisher(BROKER.url())) {
-            while (db.queryForObject("SELECT count(*) FROM mqtt_bridge.telemetry WHERE machine_id = ?", Integer.class, machine) == 0) {
-                assertThat(System.currentTimeMillis()).as("a reading of " + machine + " stored").isLessThan(deadline);
-                publisher.publish("factory/machine/" + machine + "/telemetry", "{\"temperature\":1}");
-                Thread.sleep(500);
-            }
         }
     }
 
